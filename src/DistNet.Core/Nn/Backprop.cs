@@ -1,0 +1,100 @@
+using System.Numerics.Tensors;
+using DistNet.Core.Linear;
+
+namespace DistNet.Core.Nn;
+
+/// <summary>
+/// Forward and backward passes over a whole mini-batch, as matrix products: layer l computes
+/// A_l = f(W_l A_{l−1} + b_l 1ᵀ) with samples as columns. Holds reusable buffers, so one
+/// instance belongs to one thread (one worker).
+/// </summary>
+public sealed class Backprop(Architecture architecture)
+{
+    private readonly ParameterLayout _layout = new(architecture);
+    private float[][] _activations = [];
+    private float[] _delta = [], _deltaPrevious = [];
+    private int _capacity;
+
+    public Architecture Architecture => _layout.Architecture;
+
+    /// <summary>
+    /// Forward pass of a batch (features × batch, column-major: one sample per column, as the
+    /// samples lie in a data set); returns the scores, outputs × batch, valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<float> Forward(float[] parameters, ReadOnlySpan<float> inputs, int batch)
+    {
+        EnsureCapacity(batch);
+        var layers = Architecture.Layers;
+        ReadOnlySpan<float> previous = inputs;
+        for (int l = 0; l < layers.Count; l++)
+        {
+            int outputs = layers[l].Units, fanIn = Architecture.InputsOf(l);
+            var weights = _layout.Weights(parameters, l);
+            var bias = _layout.Bias(parameters, l);
+            var z = _activations[l].AsSpan(0, outputs * batch);
+            if (!bias.IsEmpty)
+                for (int n = 0; n < batch; n++) bias.CopyTo(z.Slice(n * outputs, outputs));
+            Blas.Gemm(false, false, outputs, batch, fanIn, 1f, weights.Span, outputs, previous, fanIn,
+                bias.IsEmpty ? 0f : 1f, z, outputs);
+            Activations.Apply(layers[l].Activation, z);
+            previous = z;
+        }
+        return previous;
+    }
+
+    /// <summary>
+    /// Writes scale · ∂(Σ per-sample loss)/∂θ into <paramref name="gradient"/> (overwriting it;
+    /// the penalty is not included) and returns Σ per-sample loss of the batch.
+    /// With scale = 1/(global batch size), gradients of the pieces of a batch add up to the
+    /// gradient of the whole batch's mean loss.
+    /// </summary>
+    public double Gradient(float[] parameters, ReadOnlySpan<float> inputs, int batch,
+        ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, float scale, float[] gradient)
+    {
+        if (gradient.Length != _layout.Count) throw new ArgumentException("gradient buffer has the wrong size", nameof(gradient));
+        var scores = Forward(parameters, inputs, batch);
+        var layers = Architecture.Layers;
+        int last = layers.Count - 1;
+        double loss = Losses.Evaluate(Architecture.Loss, scores, layers[last].Units, batch, labels, targets,
+            scale, _delta.AsSpan(0, layers[last].Units * batch));
+
+        for (int l = last; l >= 0; l--)
+        {
+            int outputs = layers[l].Units, fanIn = Architecture.InputsOf(l);
+            var delta = _delta.AsSpan(0, outputs * batch);
+            ReadOnlySpan<float> previous = l == 0 ? inputs : _activations[l - 1].AsSpan(0, fanIn * batch);
+
+            Blas.Gemm(false, true, outputs, fanIn, batch, 1f, delta, outputs, previous, fanIn,
+                0f, _layout.Weights(gradient, l).Span, outputs);
+            var biasGradient = _layout.Bias(gradient, l);
+            if (!biasGradient.IsEmpty)
+            {
+                biasGradient.Clear();
+                for (int n = 0; n < batch; n++) TensorPrimitives.Add(biasGradient, delta.Slice(n * outputs, outputs), biasGradient);
+            }
+            if (l == 0) break; // the inputs need no gradient
+
+            var deltaPrevious = _deltaPrevious.AsSpan(0, fanIn * batch);
+            Blas.Gemm(true, false, fanIn, batch, outputs, 1f, _layout.Weights(parameters, l).Span, outputs,
+                delta, outputs, 0f, deltaPrevious, fanIn);
+            Activations.MultiplyByDerivative(layers[l - 1].Activation, previous, deltaPrevious);
+            (_delta, _deltaPrevious) = (_deltaPrevious, _delta);
+        }
+        return loss;
+    }
+
+    /// <summary>The scores of the last forward pass, outputs × batch.</summary>
+    public ReadOnlySpan<float> LastScores(int batch) =>
+        _activations[^1].AsSpan(0, Architecture.OutputSize * batch);
+
+    private void EnsureCapacity(int batch)
+    {
+        if (batch <= _capacity) return;
+        var layers = Architecture.Layers;
+        _activations = layers.Select(layer => new float[layer.Units * batch]).ToArray();
+        int widest = layers.Select(layer => layer.Units).Append(Architecture.InputSize).Max();
+        _delta = new float[widest * batch];
+        _deltaPrevious = new float[widest * batch];
+        _capacity = batch;
+    }
+}
