@@ -1,0 +1,73 @@
+using System.CommandLine;
+using DistNet.Core.Data;
+using DistNet.Core.Nn;
+using DistNet.Core.Optim;
+
+namespace DistNet.Cli.Commands;
+
+/// <summary>
+/// Every option of DistNet's commands, declared once with its default; the commands pick the
+/// ones they take. This is the one home of configuration.
+/// </summary>
+public static class CommonOptions
+{
+    // Data
+    public static Option<string> Data() => new("--data") { Description = "Data set: digits, idx:DIR, csv:FILE, xor, circles, moons, spirals", DefaultValueFactory = _ => "digits" };
+    public static Option<double> Validation() => new("--validation") { Description = "Fraction held out for validation", DefaultValueFactory = _ => 0.1 };
+    public static Option<double> Test() => new("--test") { Description = "Fraction held out for testing (data sets without a test set of their own)", DefaultValueFactory = _ => 0.2 };
+    public static Option<int> Samples() => new("--samples") { Description = "Points in a synthetic 2-D data set", DefaultValueFactory = _ => SyntheticData.DefaultSamples };
+    public static Option<double?> Noise() => new("--noise") { Description = "Noise of a synthetic data set (default: the set's own)" };
+    public static Option<string?> LabelColumn() => new("--label-column") { Description = "CSV label column, by name or 0-based index (default: the last)" };
+    public static Option<long> Seed() => new("--seed") { Description = "Seed for initialisation, shuffling and splits", DefaultValueFactory = _ => 1 };
+
+    // Model
+    public static Option<string> Hidden() => new("--hidden") { Description = "Hidden layer sizes, e.g. 64,32; 0 or empty for none (the perceptron)", DefaultValueFactory = _ => "64" };
+    public static Option<string> Activation() => new("--activation") { Description = $"Hidden activation: {string.Join(", ", Activations.Names)}", DefaultValueFactory = _ => "sigmoid" };
+    public static Option<string> Loss() => new("--loss") { Description = $"Loss: {string.Join(", ", Losses.Names)}", DefaultValueFactory = _ => "softmax-ce" };
+    public static Option<bool> NoBias() => new("--no-bias") { Description = "Leave out the bias terms" };
+
+    // Training
+    public static Option<string> Optimizer() => new("--optimizer") { Description = $"Optimiser: {string.Join(", ", Core.Optim.Optimizer.Names)}", DefaultValueFactory = _ => "sgd" };
+    public static Option<double> LearningRate() => new("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 0.5 };
+    public static Option<double> Momentum() => new("--momentum") { Description = "Momentum coefficient (momentum optimiser)", DefaultValueFactory = _ => 0.9 };
+    public static Option<int> Batch() => new("--batch") { Description = "Mini-batch size", DefaultValueFactory = _ => 32 };
+    public static Option<int> Epochs() => new("--epochs") { Description = "Passes over the training data", DefaultValueFactory = _ => 30 };
+    public static Option<double> L1() => new("--l1") { Description = "L1 penalty λ1·Σ|w| on weights", DefaultValueFactory = _ => 0 };
+    public static Option<double> L2() => new("--l2") { Description = "L2 penalty λ2·Σw² on weights", DefaultValueFactory = _ => 0 };
+    public static Option<int> Patience() => new("--patience") { Description = "Early stopping: stop after this many epochs without a better validation loss (0: off)", DefaultValueFactory = _ => 0 };
+    public static Option<bool> NoShuffle() => new("--no-shuffle") { Description = "Keep the data order instead of shuffling each epoch" };
+    public static Option<bool> Standardize() => new("--standardize") { Description = "Z-score features with training-split statistics (stored in the model)" };
+    public static Option<int> Threads() => new("--threads") { Description = "BLAS threads", DefaultValueFactory = _ => 1 };
+
+    // Files
+    public static Option<string?> ModelOut() => new("--model-out") { Description = "Write the trained model here (JSON)" };
+    public static Option<string?> MetricsOut() => new("--metrics-out") { Description = "Write one JSON line per epoch here" };
+    public static Option<string?> Init() => new("--init") { Description = "Start from this saved model (its architecture and loss win)" };
+    public static Option<string> Model() => new("--model") { Description = "Model file (JSON)", Required = true };
+
+    public static int[] ParseHidden(string text)
+    {
+        var trimmed = text.Trim();
+        if (trimmed.Length == 0 || trimmed == "0") return [];
+        var parts = trimmed.Split(',', StringSplitOptions.TrimEntries);
+        var sizes = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], out sizes[i]) || sizes[i] <= 0)
+                throw new UsageException($"--hidden: '{parts[i]}' is not a positive layer size (expected e.g. 64,32)");
+        return sizes;
+    }
+
+    public static Activation ParseActivation(string name) =>
+        Activations.TryParse(name, out var a) ? a : throw new UsageException($"--activation: unknown '{name}' (expected {string.Join(", ", Activations.Names)})");
+
+    public static Loss ParseLoss(string name) =>
+        Losses.TryParse(name, out var l) ? l : throw new UsageException($"--loss: unknown '{name}' (expected {string.Join(", ", Losses.Names)})");
+
+    public static OptimizerKind ParseOptimizer(string name) =>
+        Core.Optim.Optimizer.TryParse(name, out var o) ? o : throw new UsageException($"--optimizer: unknown '{name}' (expected {string.Join(", ", Core.Optim.Optimizer.Names)})");
+
+    public static void Require(bool condition, string message)
+    {
+        if (!condition) throw new UsageException(message);
+    }
+}

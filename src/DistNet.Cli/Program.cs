@@ -1,0 +1,1 @@
+return DistNet.Cli.CliApp.Run(args, Console.Out, Console.Error);
