@@ -24,7 +24,11 @@ public static class CliApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var e in parsed.Errors) error.WriteLine($"distnet: {e.Message}");
+            // The first error is the cause; later ones are usually its echoes (a stray value
+            // after an unknown option), and "command not provided" is noise beside a typo.
+            var cause = parsed.Errors.FirstOrDefault(e => !e.Message.StartsWith("Required command", StringComparison.Ordinal))
+                ?? parsed.Errors[0];
+            error.WriteLine($"distnet: {cause.Message}");
             var command = parsed.CommandResult.Command;
             error.WriteLine($"Try 'distnet {(command == root ? "" : command.Name + " ")}--help'.");
             return ExitCodes.BadInput;

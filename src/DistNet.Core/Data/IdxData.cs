@@ -33,11 +33,11 @@ public static class IdxData
         var testImages = IdxFile.Read(testImagesPath, IdxFile.ImagesMagic);
         var testLabels = IdxFile.Read(testLabelsPath, IdxFile.LabelsMagic);
 
-        int[] shape = ImageShape(trainImages);
-        int[] testShape = ImageShape(testImages);
-        if (testShape[0] != shape[0] || testShape[1] != shape[1])
+        var shape = ImageShape(trainImages);
+        var testShape = ImageShape(testImages);
+        if (testShape != shape)
             throw new DataException(
-                $"{testImages.At(8)}: expected {shape[0]}×{shape[1]} images like {trainImages.Path}, found {testShape[0]}×{testShape[1]}");
+                $"{testImages.At(8)}: expected {shape.Rows}×{shape.Columns} images like {trainImages.Path}, found {testShape.Rows}×{testShape.Columns}");
         RequireOneLabelPerImage(trainImages, trainLabels);
         RequireOneLabelPerImage(testImages, testLabels);
 
@@ -56,12 +56,12 @@ public static class IdxData
         throw new DataException($"{plain}: file not found, expected {fileName} or {fileName}.gz in {directory}");
     }
 
-    private static int[] ImageShape(IdxFile images)
+    private static (int Rows, int Columns) ImageShape(IdxFile images)
     {
         int rows = images.Dimensions[1], columns = images.Dimensions[2];
         if (rows == 0 || columns == 0)
             throw new DataException($"{images.At(8)}: expected images of at least 1×1 pixels, found {rows}×{columns}");
-        return [rows, columns];
+        return (rows, columns);
     }
 
     private static void RequireOneLabelPerImage(IdxFile images, IdxFile labels)
