@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace DistNet.Core.Data;
 
 /// <summary>
@@ -10,9 +12,6 @@ public static class IdxData
     public const string TrainLabels = "train-labels-idx1-ubyte";
     public const string TestImages = "t10k-images-idx3-ubyte";
     public const string TestLabels = "t10k-labels-idx1-ubyte";
-
-    // Dividing by 255 through a table gives exactly b / 255f for every byte, at the cost of a load.
-    private static readonly float[] Scaled = Enumerable.Range(0, 256).Select(b => b / 255f).ToArray();
 
     /// <summary>
     /// Classes are "0".."max train label"; a test label beyond them is an error, since the model
@@ -94,7 +93,9 @@ public static class IdxData
         int pixelCount = images.Dimensions[1] * images.Dimensions[2];
         var pixels = images.Bytes.AsSpan(images.DataOffset);
         var features = new float[pixels.Length];
-        for (int i = 0; i < features.Length; i++) features[i] = Scaled[pixels[i]];
+        // Vectorised library code keeps 47 M pixels well under a second even in a Debug build.
+        TensorPrimitives.ConvertTruncating<byte, float>(pixels, features);
+        TensorPrimitives.Divide(features, 255f, features);
 
         var labelBytes = labels.Bytes.AsSpan(labels.DataOffset);
         var labelValues = new int[labelBytes.Length];

@@ -50,7 +50,7 @@ public static class SyntheticData
         for (int i = 0; i < inner; i++)
         {
             double angle = 2 * Math.PI * i / inner;
-            points[outer + i] = (0.6 * Math.Cos(angle), 0.6 * Math.Sin(angle), 1);
+            points[outer + i] = (0.5 * Math.Cos(angle), 0.5 * Math.Sin(angle), 1);
         }
         return Finish("circles", points, noise, rng);
     }

@@ -2,16 +2,17 @@ using System.Diagnostics;
 using DistNet.Core.Data;
 using DistNet.Core.Nn;
 using DistNet.Core.Optim;
-using DistNet.Core.Random;
+using System.Numerics.Tensors;
 
 namespace DistNet.Core.Training;
 
 public sealed record TrainingResult(Mlp Model, IReadOnlyList<EpochReport> History, int BestEpoch, bool StoppedEarly);
 
 /// <summary>
-/// Mini-batch training on one thread: per epoch a seeded shuffle, then per batch gradient of
-/// the mean loss plus the penalty's gradient, and one optimiser step. Deterministic: the same
-/// seed, data and settings give the same parameters bit for bit (on the same BLAS).
+/// Mini-batch training on one thread, without actors: per epoch a seeded order, per batch the
+/// gradient of the mean loss summed from its micro-shards in order, plus the penalty's
+/// gradient, and one optimiser step. Deterministic: the same seed, data and settings give the
+/// same parameters bit for bit (on the same BLAS), and the same as the actor trainer's sync mode.
 /// </summary>
 public static class Trainer
 {
@@ -25,10 +26,11 @@ public static class Trainer
 
         var pass = new Backprop(model.Architecture);
         var optimizer = Optimizer.Create(settings.Optimizer, model.Layout.Count);
+        if (settings.MicroShards <= 0) throw new ArgumentOutOfRangeException(nameof(settings), "micro-shards must be positive");
         var gradient = new float[model.Layout.Count];
+        var shardGradient = settings.MicroShards > 1 ? new float[model.Layout.Count] : gradient;
         var batch = new Batch(train);
-        var order = Enumerable.Range(0, train.Count).ToArray();
-        int batchesPerEpoch = (train.Count + settings.BatchSize - 1) / settings.BatchSize;
+        int batchesPerEpoch = EpochPlan.BatchesPerEpoch(train.Count, settings.BatchSize);
         int outputs = model.Architecture.OutputSize;
         var history = new List<EpochReport>();
         var clock = Stopwatch.StartNew();
@@ -38,18 +40,26 @@ public static class Trainer
 
         for (int epoch = 1; epoch <= settings.Epochs; epoch++)
         {
-            if (settings.Shuffle) Rng.ForPurpose(settings.Seed, "shuffle", epoch).Shuffle(order.AsSpan());
+            var order = EpochPlan.Order(train.Count, settings.Seed, epoch, settings.Shuffle);
             double epochLoss = 0;
             long correct = 0;
             var epochClock = Stopwatch.StartNew();
             for (int b = 0; b < batchesPerEpoch; b++)
             {
-                int start = b * settings.BatchSize, size = Math.Min(settings.BatchSize, train.Count - start);
-                batch.Gather(order.AsSpan(start, size));
-                epochLoss += pass.Gradient(model.Parameters, batch.Inputs, size, batch.Labels, batch.Targets,
-                    1f / size, gradient);
-                if (train.IsClassification)
-                    correct += Evaluation.CountCorrect(model.Architecture.Loss, pass.LastScores(size), outputs, batch.Labels);
+                var (start, size) = EpochPlan.Batch(train.Count, settings.BatchSize, b);
+                bool first = true;
+                for (int m = 0; m < settings.MicroShards; m++)
+                {
+                    var (offset, count) = EpochPlan.MicroShard(size, settings.MicroShards, m);
+                    if (count == 0) continue;
+                    batch.Gather(order.AsSpan(start + offset, count));
+                    var target = first ? gradient : shardGradient;
+                    epochLoss += pass.Gradient(model.Parameters, batch.Inputs, count, batch.Labels, batch.Targets, 1f / size, target);
+                    if (train.IsClassification)
+                        correct += Evaluation.CountCorrect(model.Architecture.Loss, pass.LastScores(count), outputs, batch.Labels);
+                    if (!first) TensorPrimitives.Add(gradient, shardGradient, gradient);
+                    first = false;
+                }
                 settings.Penalty.AddGradient(model.Layout, model.Parameters, gradient);
                 optimizer.Step(model.Parameters, gradient);
                 observer?.OnBatch(epoch, b + 1, batchesPerEpoch, epochLoss / (start + size));

@@ -13,6 +13,12 @@ public sealed record TrainerSettings
     public Penalty Penalty { get; init; } = Penalty.None;
     public OptimizerSettings Optimizer { get; init; } = new();
 
+    /// <summary>
+    /// Pieces each batch's gradient is computed in and summed from, in order. Results depend on
+    /// this number but not on how many workers share the pieces.
+    /// </summary>
+    public int MicroShards { get; init; } = 1;
+
     /// <summary>Stop after this many epochs without a better validation loss (0: never), keeping the best weights.</summary>
     public int Patience { get; init; }
 }

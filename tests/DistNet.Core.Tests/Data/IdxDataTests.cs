@@ -107,11 +107,11 @@ public class IdxDataTests
     {
         using var dir = new TempDirectory();
         WriteAll(dir, gzip: false);
-        File.WriteAllBytes(dir.File(IdxData.TestLabels), IdxWriter.Labels(1, 7));
+        // 3 is just past the training classes 0..2; second label: after the 8-byte header, at offset 9.
+        File.WriteAllBytes(dir.File(IdxData.TestLabels), IdxWriter.Labels(2, 3));
         var e = Assert.Throws<DataException>(() => IdxData.Load(dir.Path));
-        // Second label: after the 8-byte header, at offset 9.
         Assert.Contains(IdxData.TestLabels + ", byte offset 9", e.Message);
-        Assert.Contains("label 7 is out of range, expected 0..2", e.Message);
+        Assert.Contains("label 3 is out of range, expected 0..2", e.Message);
     }
 
     [Fact]

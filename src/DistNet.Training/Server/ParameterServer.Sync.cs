@@ -1,0 +1,148 @@
+using Akka.Actor;
+using System.Numerics.Tensors;
+using DistNet.Core.Training;
+using DistNet.Training.Workers;
+
+namespace DistNet.Training.Server;
+
+/// <summary>
+/// Bulk-synchronous steps. A global batch is cut into micro-shards; live workers get
+/// contiguous runs of them; the step completes when every micro-shard's gradient is in, and
+/// they are summed in micro-shard order, so the result does not depend on who computed what.
+/// With backup workers the step instead goes on after the first N − b shards (one per worker),
+/// trading that determinism for not waiting on stragglers.
+/// </summary>
+public sealed partial class ParameterServer
+{
+    private ShardTask[] _stepShards = [];
+    private ShardGradient?[] _received = [];
+    private int[] _refusals = [];
+    private int _missing, _stepSize;
+    private float[] _snapshot = [];
+    private readonly List<ShardTask> _unassigned = new();
+    private float[]? _sum;
+
+    private bool HasBackupWorkers => _distributed.BackupWorkers > 0;
+
+    private int ShardsPerStep => HasBackupWorkers ? _distributed.Workers : _trainer.MicroShards;
+
+    private void StartStep()
+    {
+        if (_batchInEpoch == _batchesPerEpoch) { EndEpoch(); return; }
+        var (start, size) = EpochPlan.Batch(_setup.TrainingSamples, _trainer.BatchSize, _batchInEpoch);
+        var shards = new List<ShardTask>();
+        for (int m = 0; m < ShardsPerStep; m++)
+        {
+            var (offset, count) = EpochPlan.MicroShard(size, ShardsPerStep, m);
+            if (count > 0) shards.Add(new ShardTask(m, _order[(start + offset)..(start + offset + count)]));
+        }
+        _stepShards = shards.ToArray();
+        _received = new ShardGradient?[ShardsPerStep];
+        _refusals = new int[ShardsPerStep];
+        _missing = HasBackupWorkers ? Math.Max(1, _stepShards.Length - _distributed.BackupWorkers) : _stepShards.Length;
+        _stepSize = size;
+        // Workers read this copy while the server goes on; nobody writes to it once sent.
+        _snapshot = (float[])_parameters.Clone();
+        Distribute(_stepShards, avoid: null);
+    }
+
+    /// <summary>Contiguous runs of shards to the live workers in id order (one worker may be avoided, if others exist).</summary>
+    private void Distribute(IReadOnlyList<ShardTask> shards, IActorRef? avoid)
+    {
+        var workers = _workers.Where(w => !w.Value.Equals(avoid)).ToList();
+        if (workers.Count == 0) workers = _workers.ToList();
+        if (workers.Count == 0)
+        {
+            _unassigned.AddRange(shards); // until a worker registers
+            return;
+        }
+        int n = Math.Min(workers.Count, shards.Count);
+        for (int k = 0; k < n; k++)
+        {
+            int from = k * shards.Count / n, to = (k + 1) * shards.Count / n;
+            var block = shards.Skip(from).Take(to - from).ToArray();
+            var (id, worker) = workers[k];
+            long taskId = NextTaskId();
+            Send(worker, id, taskId, block, new ComputeGradients(taskId, _version, _snapshot, block, 1f / _stepSize));
+        }
+    }
+
+    private void AssignWaitingWork()
+    {
+        if (_unassigned.Count == 0) return;
+        var waiting = _unassigned.ToArray();
+        _unassigned.Clear();
+        if (IsLocalSgd) foreach (var block in waiting) SendLocalBlock(block.Shard, _localBlocks[block.Shard], avoid: null);
+        else Distribute(waiting, avoid: null);
+    }
+
+    private void RedoShards(ShardTask[] shards, IActorRef avoid)
+    {
+        var still = shards.Where(s => _received[s.Shard] is null).ToArray();
+        if (still.Length > 0) Distribute(still, avoid);
+    }
+
+    private void OnGradients(GradientsComputed answer)
+    {
+        if (!_running) return;
+        var task = Accept(answer.TaskId);
+        if (task is null)
+        {
+            if (HasBackupWorkers && _distributed.Mode == TrainingMode.Sync)
+                _stats = _stats with { DroppedLate = _stats.DroppedLate + 1 };
+            return;
+        }
+        if (_distributed.Mode != TrainingMode.Sync) { OnAsyncGradient(task, answer); return; }
+
+        var refused = new List<ShardTask>();
+        foreach (var shard in answer.Shards)
+        {
+            if (_received[shard.Shard] is not null)
+            {
+                _stats = _stats with { DuplicateShards = _stats.DuplicateShards + 1 };
+                continue;
+            }
+            if (!AllFinite(shard.Gradient))
+            {
+                _stats = _stats with { RefusedGradients = _stats.RefusedGradients + 1 };
+                if (++_refusals[shard.Shard] > _distributed.MaxRefusals)
+                {
+                    Finish($"training diverged: the gradient of micro-shard {shard.Shard} in step {_version + 1} was not finite {_refusals[shard.Shard]} times; try a smaller --lr");
+                    return;
+                }
+                refused.Add(_stepShards.First(s => s.Shard == shard.Shard));
+                continue;
+            }
+            _received[shard.Shard] = shard;
+            _missing--;
+        }
+        if (refused.Count > 0) Distribute(refused, avoid: task.Worker);
+        if (_missing <= 0) CompleteStep();
+    }
+
+    private void CompleteStep()
+    {
+        // Work still out belongs to this step only: backup workers' late answers get dropped.
+        foreach (var taskId in _outstanding.Keys.ToList()) { Timers.Cancel(taskId); _outstanding.Remove(taskId); }
+        _sum ??= new float[_parameters.Length];
+        bool first = true;
+        int samples = 0;
+        foreach (var shard in _received)
+        {
+            if (shard is null) continue;
+            if (first) shard.Gradient.CopyTo(_sum, 0);
+            else TensorPrimitives.Add(_sum, shard.Gradient, _sum);
+            first = false;
+            samples += shard.Samples;
+            var task = _stepShards.First(s => s.Shard == shard.Shard);
+            Account(task.Samples, shard.LossSum, shard.Correct);
+        }
+        // Backup workers: the shards were scaled by 1/batch; rescale to the mean over the samples that arrived.
+        if (samples != _stepSize) TensorPrimitives.Multiply(_sum, (float)_stepSize / samples, _sum);
+        _trainer.Penalty.AddGradient(_layout, _parameters, _sum);
+        _optimizer.Step(_parameters, _sum);
+        _batchInEpoch++;
+        AfterUpdate();
+        StartStep();
+    }
+}

@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using Akka.Actor;
+using DistNet.Core.Nn;
+using DistNet.Core.Optim;
+using DistNet.Core.Training;
+using DistNet.Training.Workers;
+
+namespace DistNet.Training.Server;
+
+/// <summary>
+/// Owns the parameters, the optimiser and the schedule: hands out work to registered workers,
+/// applies their gradients, and keeps the epoch's ledger and metrics. The step logic of each
+/// mode lives in its own file (Sync, Async, LocalSgd); this file holds what they share:
+/// the roster of workers, outstanding tasks and their recovery, epochs and the final answer.
+/// </summary>
+public sealed partial class ParameterServer : ReceiveActor, IWithTimers
+{
+    private readonly ServerSetup _setup;
+    private readonly TrainerSettings _trainer;
+    private readonly DistributedSettings _distributed;
+    private readonly float[] _parameters;
+    private readonly ParameterLayout _layout;
+    private readonly Optimizer _optimizer;
+    private readonly SampleLedger _ledger;
+    private readonly int _batchesPerEpoch;
+
+    // Live workers by id (sorted, so that work is spread in a reproducible order).
+    private readonly SortedDictionary<int, IActorRef> _workers = new();
+    private readonly Dictionary<long, Outstanding> _outstanding = new();
+    private readonly List<EpochReport> _history = new();
+    private readonly List<LedgerEpoch> _ledgerHistory = new();
+    private TrainingStats _stats = new();
+    private readonly Stopwatch _clock = new(), _epochClock = new();
+
+    private IActorRef? _replyTo;
+    private bool _running;
+    private long _version, _nextTaskId;
+    private int _epoch, _batchInEpoch;
+    private int[] _order = [];
+    private double _epochLoss;
+    private long _epochCorrect, _epochSamples;
+    private double _stalenessSum;
+
+    // Early stopping.
+    private double _bestValidation = double.PositiveInfinity;
+    private float[]? _best;
+    private int _bestEpoch;
+
+    private sealed record Outstanding(IActorRef Worker, int WorkerId, object Work);
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public ParameterServer(ServerSetup setup)
+    {
+        _setup = setup;
+        _trainer = setup.Trainer;
+        _distributed = setup.Distributed;
+        _parameters = (float[])setup.Model.Parameters.Clone();
+        _layout = setup.Model.Layout;
+        _optimizer = Optimizer.Create(_trainer.Optimizer, _parameters.Length);
+        _ledger = new SampleLedger(setup.TrainingSamples);
+        _batchesPerEpoch = EpochPlan.BatchesPerEpoch(setup.TrainingSamples, _trainer.BatchSize);
+
+        Receive<RegisterWorker>(OnRegister);
+        Receive<StartTraining>(_ =>
+        {
+            _replyTo = Sender;
+            if (_workers.Count >= Math.Min(1, _distributed.Workers)) Begin();
+        });
+        Receive<Terminated>(t => OnWorkerLost(t.ActorRef));
+        Receive<GradientsComputed>(OnGradients);
+        Receive<LocalStepsDone>(OnLocalSteps);
+        Receive<TaskTimedOut>(OnTimeout);
+    }
+
+    public static Props Props(ServerSetup setup) => Akka.Actor.Props.Create(() => new ParameterServer(setup));
+
+    private bool IsLocalSgd => _distributed.SyncEvery > 1;
+
+    private void OnRegister(RegisterWorker register)
+    {
+        _stats = _stats with { Registrations = _stats.Registrations + 1 };
+        if (_workers.TryGetValue(register.WorkerId, out var known) && known.Equals(Sender))
+        {
+            // The same actor registering again has been restarted: what it was doing is lost.
+            Reclaim(Sender);
+        }
+        else
+        {
+            if (known is not null) Reclaim(known);
+            _workers[register.WorkerId] = Sender;
+            Context.Watch(Sender);
+        }
+        if (!_running)
+        {
+            if (_replyTo is not null && _workers.Count >= _distributed.Workers) Begin();
+            return;
+        }
+        OnWorkerAvailable(register.WorkerId, Sender);
+    }
+
+    private void OnWorkerLost(IActorRef worker)
+    {
+        var entry = _workers.FirstOrDefault(w => w.Value.Equals(worker));
+        if (entry.Value is null) return;
+        _workers.Remove(entry.Key);
+        _stats = _stats with { WorkersLost = _stats.WorkersLost + 1 };
+        Reclaim(worker);
+    }
+
+    /// <summary>Takes back every task a worker holds and hands the work to others.</summary>
+    private void Reclaim(IActorRef worker)
+    {
+        var lost = _outstanding.Where(o => o.Value.Worker.Equals(worker)).ToList();
+        foreach (var (taskId, task) in lost)
+        {
+            _outstanding.Remove(taskId);
+            Timers.Cancel(taskId);
+            _stats = _stats with { Reassigned = _stats.Reassigned + 1 };
+            Redo(task, avoid: worker);
+        }
+        if (_distributed.Mode != TrainingMode.Sync) ForgetIdle(worker);
+    }
+
+    private void OnTimeout(TaskTimedOut timeout)
+    {
+        if (!_outstanding.Remove(timeout.TaskId, out var task)) return;
+        _stats = _stats with { TimedOut = _stats.TimedOut + 1, Reassigned = _stats.Reassigned + 1 };
+        Redo(task, avoid: task.Worker);
+    }
+
+    private void Redo(Outstanding task, IActorRef avoid)
+    {
+        switch (task.Work)
+        {
+            case ShardTask[] shards: RedoShards(shards, avoid); break;
+            case int[][] batches: RedoLocalBlock(task, batches, avoid); break;
+            case AsyncBatch batch: RequeueBatch(batch); break;
+        }
+    }
+
+    private void Send(IActorRef worker, int workerId, long taskId, object work, IDistNetMessage message)
+    {
+        _outstanding[taskId] = new Outstanding(worker, workerId, work);
+        Timers.StartSingleTimer(taskId, new TaskTimedOut(taskId), _distributed.TaskTimeout);
+        _stats = _stats with { TasksSent = _stats.TasksSent + 1 };
+        worker.Tell(message, Self);
+    }
+
+    private long NextTaskId() => ++_nextTaskId;
+
+    /// <summary>The task an answer belongs to, or null (counted) when it is late, duplicated or unknown.</summary>
+    private Outstanding? Accept(long taskId)
+    {
+        if (!_outstanding.Remove(taskId, out var task))
+        {
+            _stats = _stats with { StaleAnswers = _stats.StaleAnswers + 1 };
+            return null;
+        }
+        Timers.Cancel(taskId);
+        return task;
+    }
+
+    private void Begin()
+    {
+        if (_running) return;
+        _running = true;
+        _clock.Start();
+        if (_trainer.Epochs == 0) { Finish(null); return; }
+        StartEpoch(1);
+    }
+
+    private void StartEpoch(int epoch)
+    {
+        _epoch = epoch;
+        _batchInEpoch = 0;
+        _order = EpochPlan.Order(_setup.TrainingSamples, _trainer.Seed, epoch, _trainer.Shuffle);
+        _epochLoss = 0;
+        _epochCorrect = _epochSamples = 0;
+        _epochClock.Restart();
+        switch (_distributed.Mode)
+        {
+            case TrainingMode.Sync when IsLocalSgd: StartRound(); break;
+            case TrainingMode.Sync: StartStep(); break;
+            default: StartAsyncEpoch(); break;
+        }
+    }
+
+    private void OnWorkerAvailable(int workerId, IActorRef worker)
+    {
+        switch (_distributed.Mode)
+        {
+            case TrainingMode.Sync: AssignWaitingWork(); break;
+            default: OfferWork(workerId, worker); break;
+        }
+    }
+
+    /// <summary>Metrics of accepted work; the ledger proves each sample counted once.</summary>
+    private void Account(ReadOnlySpan<int> samples, double loss, long correct)
+    {
+        _ledger.Record(samples);
+        _epochLoss += loss;
+        _epochCorrect += correct;
+        _epochSamples += samples.Length;
+    }
+
+    private void AfterUpdate()
+    {
+        _version++;
+        _stats = _stats with { Updates = _stats.Updates + 1 };
+        _setup.Observer?.OnBatch(_epoch, Math.Min(_batchInEpoch, _batchesPerEpoch), _batchesPerEpoch,
+            _epochSamples == 0 ? 0 : _epochLoss / _epochSamples);
+    }
+
+    private static bool AllFinite(float[] values)
+    {
+        foreach (var v in values) if (!float.IsFinite(v)) return false;
+        return true;
+    }
+
+    /// <summary>Closes the epoch: ledger, validation, report, early stopping; then the next epoch or the end.</summary>
+    private void EndEpoch()
+    {
+        double seconds = _epochClock.Elapsed.TotalSeconds;
+        _ledgerHistory.Add(_ledger.Close(_epoch));
+        var model = new Mlp(_layout.Architecture, _parameters);
+        var validation = _setup.Validation.Count > 0 ? Evaluation.Of(model, _setup.Validation, Penalty.None) : null;
+        var report = new EpochReport(_epoch, _epochSamples == 0 ? double.NaN : _epochLoss / _epochSamples,
+            _trainer.Penalty.Value(_layout, _parameters),
+            IsClassificationRun && _epochSamples > 0 ? (double)_epochCorrect / _epochSamples : null,
+            validation?.Loss, validation?.Accuracy, _epochSamples / Math.Max(seconds, 1e-9), _clock.Elapsed.TotalSeconds);
+        _history.Add(report);
+        _setup.Observer?.OnEpoch(report);
+
+        if (!double.IsFinite(report.Loss))
+        {
+            Finish($"training diverged in epoch {_epoch}: the loss is {report.Loss}; try a smaller --lr");
+            return;
+        }
+        if (_trainer.Patience > 0 && validation is not null)
+        {
+            if (validation.Loss < _bestValidation)
+            {
+                _bestValidation = validation.Loss;
+                _best = (float[])_parameters.Clone();
+                _bestEpoch = _epoch;
+            }
+            else if (_best is not null && _epoch - _bestEpoch >= _trainer.Patience)
+            {
+                _best.CopyTo(_parameters, 0);
+                Finish(null, stoppedEarly: true);
+                return;
+            }
+        }
+        if (_epoch >= _trainer.Epochs)
+        {
+            if (_best is not null && _bestEpoch != _epoch) _best.CopyTo(_parameters, 0);
+            Finish(null);
+            return;
+        }
+        StartEpoch(_epoch + 1);
+    }
+
+    private bool IsClassificationRun => _setup.Validation.IsClassification;
+
+    private void Finish(string? failure, bool stoppedEarly = false)
+    {
+        _running = false;
+        foreach (var taskId in _outstanding.Keys) Timers.Cancel(taskId);
+        _outstanding.Clear();
+        var stats = _stats with
+        {
+            MeanStaleness = _stats.Updates == 0 ? 0 : _stalenessSum / _stats.Updates,
+            Clocks = _clockRecords.ToArray(),
+        };
+        _replyTo?.Tell(new TrainingFinished((float[])_parameters.Clone(), _history.ToArray(),
+            _best is null ? _history.Count : _bestEpoch, stoppedEarly, stats, _ledgerHistory.ToArray(), failure));
+        _replyTo = null;
+    }
+}

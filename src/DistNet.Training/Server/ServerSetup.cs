@@ -1,0 +1,14 @@
+using DistNet.Core.Data;
+using DistNet.Core.Nn;
+using DistNet.Core.Training;
+
+namespace DistNet.Training.Server;
+
+/// <summary>What the parameter server owns at the start: the model, the schedule, the validation data.</summary>
+public sealed record ServerSetup(
+    Mlp Model,
+    int TrainingSamples,
+    Dataset Validation,
+    TrainerSettings Trainer,
+    DistributedSettings Distributed,
+    ITrainingObserver? Observer = null);

@@ -1,0 +1,84 @@
+using Akka.Actor;
+using DistNet.Core.Nn;
+using DistNet.Core.Optim;
+using DistNet.Core.Training;
+using DistNet.Training.Server;
+
+namespace DistNet.Training.Workers;
+
+/// <summary>
+/// Computes gradients of the shards it is given at the parameters it is given, and answers
+/// with them. It keeps no model of its own between tasks: everything it needs arrives in the
+/// task, so a restarted worker simply registers again and takes new work.
+/// </summary>
+public sealed class Worker : ReceiveActor
+{
+    private readonly int _id;
+    private readonly IActorRef _server;
+    private readonly WorkerJob _job;
+    private readonly IWorkerFaults _faults;
+    private readonly Backprop _backprop;
+    private readonly Batch _batch;
+
+    public Worker(int id, IActorRef server, WorkerJob job, IWorkerFaults faults)
+    {
+        (_id, _server, _job, _faults) = (id, server, job, faults);
+        _backprop = new Backprop(job.Architecture);
+        _batch = new Batch(job.Train);
+        Receive<ComputeGradients>(Compute);
+        Receive<RunLocalSteps>(RunLocal);
+    }
+
+    public static Props Props(int id, IActorRef server, WorkerJob job, IWorkerFaults? faults = null) =>
+        Akka.Actor.Props.Create(() => new Worker(id, server, job, faults ?? NoFaults.Instance));
+
+    protected override void PreStart() => _server.Tell(new RegisterWorker(_id));
+
+    private void Compute(ComputeGradients task)
+    {
+        _faults.BeforeTask(_id, task.TaskId);
+        int outputs = _job.Architecture.OutputSize;
+        var results = new ShardGradient[task.Shards.Length];
+        for (int i = 0; i < task.Shards.Length; i++)
+        {
+            var shard = task.Shards[i];
+            // Every element is overwritten by backprop, so the buffer need not be zeroed first.
+            var gradient = GC.AllocateUninitializedArray<float>(task.Parameters.Length);
+            _batch.Gather(shard.Samples);
+            double loss = _backprop.Gradient(task.Parameters, _batch.Inputs, shard.Samples.Length,
+                _batch.Labels, _batch.Targets, task.Scale, gradient);
+            int correct = _job.Train.IsClassification
+                ? Evaluation.CountCorrect(_job.Architecture.Loss, _backprop.LastScores(shard.Samples.Length), outputs, _batch.Labels)
+                : 0;
+            _faults.AfterGradient(_id, task.TaskId, gradient);
+            results[i] = new ShardGradient(shard.Shard, gradient, loss, correct, shard.Samples.Length);
+        }
+        Sender.Tell(new GradientsComputed(task.TaskId, task.Version, _id, results));
+    }
+
+    private void RunLocal(RunLocalSteps task)
+    {
+        _faults.BeforeTask(_id, task.TaskId);
+        var parameters = (float[])task.Parameters.Clone();
+        var layout = new ParameterLayout(_job.Architecture);
+        // A fresh optimiser per round: its state would otherwise depend on which rounds this
+        // worker happened to get, and the result on the number of workers in a different way.
+        var optimizer = Optimizer.Create(_job.Optimizer, parameters.Length);
+        var gradient = new float[parameters.Length];
+        double loss = 0;
+        int correct = 0, samples = 0;
+        foreach (var indices in task.Batches)
+        {
+            _batch.Gather(indices);
+            loss += _backprop.Gradient(parameters, _batch.Inputs, indices.Length, _batch.Labels, _batch.Targets,
+                1f / indices.Length, gradient);
+            if (_job.Train.IsClassification)
+                correct += Evaluation.CountCorrect(_job.Architecture.Loss, _backprop.LastScores(indices.Length),
+                    _job.Architecture.OutputSize, _batch.Labels);
+            samples += indices.Length;
+            _job.Penalty.AddGradient(layout, parameters, gradient);
+            optimizer.Step(parameters, gradient);
+        }
+        Sender.Tell(new LocalStepsDone(task.TaskId, task.Round, _id, parameters, loss, correct, samples));
+    }
+}
