@@ -2,7 +2,6 @@ using System.Diagnostics;
 using DistNet.Core.Data;
 using DistNet.Core.Nn;
 using DistNet.Core.Optim;
-using DistNet.Core.Random;
 using DistNet.Core.Training;
 
 namespace DistNet.Bench;
@@ -16,9 +15,10 @@ internal readonly record struct StepTimes(int Steps, long Samples, double Second
 }
 
 /// <summary>
-/// <see cref="Trainer.Train"/>'s epoch loop, cut so that it can be stopped after any number of
-/// steps and timed piece by piece. Each step makes exactly the calls Trainer makes: seeded
-/// shuffle at the start of an epoch, <see cref="Batch.Gather"/>, <see cref="Backprop.Gradient"/>,
+/// <see cref="Trainer.Train"/>'s epoch loop (one micro-shard per batch, its default), cut so
+/// that it can be stopped after any number of steps and timed piece by piece. Each step makes
+/// exactly the calls Trainer makes: <see cref="EpochPlan.Order"/> at the start of an epoch,
+/// then <see cref="Batch.Gather"/>, <see cref="Backprop.Gradient"/>,
 /// <see cref="Evaluation.CountCorrect"/>, <see cref="Penalty.AddGradient"/> and
 /// <see cref="Optimizer.Step"/>; only the per-batch observer call and the per-epoch validation
 /// are left out.
@@ -32,7 +32,7 @@ internal sealed class TrainingLoop
     private readonly Optimizer _optimizer;
     private readonly float[] _gradient;
     private readonly Batch _batch;
-    private readonly int[] _order;
+    private int[] _order = [];
     private readonly int _batchesPerEpoch;
     private int _epoch, _nextBatch;
     private double _epochLoss;
@@ -41,6 +41,7 @@ internal sealed class TrainingLoop
     public TrainingLoop(Mlp model, Dataset train, TrainerSettings settings)
     {
         Evaluation.CheckCompatible(model.Architecture, train);
+        if (settings.MicroShards != 1) throw new ArgumentException("the benchmark loop mirrors Trainer with one micro-shard per batch", nameof(settings));
         _model = model;
         _train = train;
         _settings = settings;
@@ -48,8 +49,7 @@ internal sealed class TrainingLoop
         _optimizer = Optimizer.Create(settings.Optimizer, model.Layout.Count);
         _gradient = new float[model.Layout.Count];
         _batch = new Batch(train);
-        _order = Enumerable.Range(0, train.Count).ToArray();
-        _batchesPerEpoch = (train.Count + settings.BatchSize - 1) / settings.BatchSize;
+        _batchesPerEpoch = EpochPlan.BatchesPerEpoch(train.Count, settings.BatchSize);
     }
 
     public StepTimes Run(int steps)
@@ -66,9 +66,9 @@ internal sealed class TrainingLoop
                 _epoch++;
                 _epochLoss = 0;
                 _correct = 0;
-                if (_settings.Shuffle) Rng.ForPurpose(_settings.Seed, "shuffle", _epoch).Shuffle(_order.AsSpan());
+                _order = EpochPlan.Order(_train.Count, _settings.Seed, _epoch, _settings.Shuffle);
             }
-            int start = _nextBatch * _settings.BatchSize, size = Math.Min(_settings.BatchSize, _train.Count - start);
+            var (start, size) = EpochPlan.Batch(_train.Count, _settings.BatchSize, _nextBatch);
             _batch.Gather(_order.AsSpan(start, size));
             long t1 = Stopwatch.GetTimestamp();
             _epochLoss += _pass.Gradient(_model.Parameters, _batch.Inputs, size, _batch.Labels, _batch.Targets,

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace DistNet.Core.Data;
 
 /// <summary>
@@ -13,6 +15,7 @@ public static class DataValidation
         Func<int, string>? locateTarget = null)
     {
         var features = data.Features;
+        if (AllFinite(features) && (data.Targets is null || AllFinite(data.Targets))) return;
         for (int i = 0; i < features.Length; i++)
         {
             if (!float.IsFinite(features[i]))
@@ -30,6 +33,11 @@ public static class DataValidation
             }
         }
     }
+
+    // The vectorised maximum (NaN if any value is NaN, ∞ if any is infinite) checks Fashion-MNIST's
+    // 47 M pixels in a few milliseconds; the element loops above only run to find the culprit.
+    private static bool AllFinite(float[] values) =>
+        values.Length == 0 || float.IsFinite(TensorPrimitives.MaxMagnitude<float>(values));
 
     // A value like 1e39 parses as a finite double but overflows float; say so, or "infinite" would puzzle.
     private static string Describe(float value) =>

@@ -13,7 +13,7 @@ public sealed class Backprop(Architecture architecture)
     private readonly ParameterLayout _layout = new(architecture);
     private float[][] _activations = [];
     private float[] _delta = [], _deltaPrevious = [];
-    private int _capacity;
+    private int _capacity, _deltaCapacity;
 
     public Architecture Architecture => _layout.Architecture;
 
@@ -53,6 +53,7 @@ public sealed class Backprop(Architecture architecture)
     {
         if (gradient.Length != _layout.Count) throw new ArgumentException("gradient buffer has the wrong size", nameof(gradient));
         var scores = Forward(parameters, inputs, batch);
+        EnsureDeltaCapacity(batch);
         var layers = Architecture.Layers;
         int last = layers.Count - 1;
         double loss = Losses.Evaluate(Architecture.Loss, scores, layers[last].Units, batch, labels, targets,
@@ -90,11 +91,20 @@ public sealed class Backprop(Architecture architecture)
     private void EnsureCapacity(int batch)
     {
         if (batch <= _capacity) return;
-        var layers = Architecture.Layers;
-        _activations = layers.Select(layer => new float[layer.Units * batch]).ToArray();
-        int widest = layers.Select(layer => layer.Units).Append(Architecture.InputSize).Max();
+        _activations = Architecture.Layers.Select(layer => new float[layer.Units * batch]).ToArray();
+        _capacity = batch;
+    }
+
+    /// <summary>
+    /// The backward pass's buffers, allocated only once a gradient is asked for (evaluation never
+    /// needs them). Deltas exist for every layer's outputs but never for the inputs.
+    /// </summary>
+    private void EnsureDeltaCapacity(int batch)
+    {
+        if (batch <= _deltaCapacity) return;
+        int widest = Architecture.Layers.Max(layer => layer.Units);
         _delta = new float[widest * batch];
         _deltaPrevious = new float[widest * batch];
-        _capacity = batch;
+        _deltaCapacity = batch;
     }
 }

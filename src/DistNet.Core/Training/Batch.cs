@@ -10,12 +10,22 @@ public sealed class Batch(Dataset data)
 {
     private float[] _inputs = [], _targets = [];
     private int[] _labels = [];
+    // ≥ 0 after Range: the batch is the data set's own samples [_rangeStart, _rangeStart + Size),
+    // already laid out features × batch, so nothing is copied. −1 after Gather: the buffers above.
+    private int _rangeStart = -1;
 
     public int Size { get; private set; }
 
-    public ReadOnlySpan<float> Inputs => _inputs.AsSpan(0, Size * data.FeatureCount);
-    public ReadOnlySpan<int> Labels => data.IsClassification ? _labels.AsSpan(0, Size) : default;
-    public ReadOnlySpan<float> Targets => data.IsClassification ? default : _targets.AsSpan(0, Size * data.TargetCount);
+    public ReadOnlySpan<float> Inputs => _rangeStart >= 0
+        ? data.Features.AsSpan(_rangeStart * data.FeatureCount, Size * data.FeatureCount)
+        : _inputs.AsSpan(0, Size * data.FeatureCount);
+
+    public ReadOnlySpan<int> Labels => !data.IsClassification ? default
+        : _rangeStart >= 0 ? data.Labels.AsSpan(_rangeStart, Size) : _labels.AsSpan(0, Size);
+
+    public ReadOnlySpan<float> Targets => data.IsClassification ? default
+        : _rangeStart >= 0 ? data.Targets.AsSpan(_rangeStart * data.TargetCount, Size * data.TargetCount)
+        : _targets.AsSpan(0, Size * data.TargetCount);
 
     public Batch Gather(ReadOnlySpan<int> indices)
     {
@@ -31,14 +41,21 @@ public sealed class Batch(Dataset data)
             else data.Targets.AsSpan(s * k, k).CopyTo(_targets.AsSpan(i * k, k));
         }
         Size = indices.Length;
+        _rangeStart = -1;
         return this;
     }
 
-    /// <summary>Consecutive samples [start, start + count), without shuffling.</summary>
+    /// <summary>
+    /// Consecutive samples [start, start + count), without shuffling. They already lie in the
+    /// data set as a features × count block, so the batch views them instead of copying
+    /// (evaluation walks a whole data set this way).
+    /// </summary>
     public Batch Range(int start, int count)
     {
-        Span<int> indices = count <= 4096 ? stackalloc int[count] : new int[count];
-        for (int i = 0; i < count; i++) indices[i] = start + i;
-        return Gather(indices);
+        if (start < 0 || count < 0 || start > data.Count - count)
+            throw new ArgumentOutOfRangeException(nameof(count), $"samples [{start}, {start + count}) outside 0..{data.Count}");
+        Size = count;
+        _rangeStart = start;
+        return this;
     }
 }

@@ -22,34 +22,46 @@ public sealed partial class ParameterServer
     private readonly List<ShardTask> _unassigned = new();
     private float[]? _sum;
 
+    // Backup-worker mode: tasks of finished steps, still being computed by their (slow) workers.
+    private readonly Dictionary<long, IActorRef> _abandoned = new();
+
     private bool HasBackupWorkers => _distributed.BackupWorkers > 0;
 
-    private int ShardsPerStep => HasBackupWorkers ? _distributed.Workers : _trainer.MicroShards;
+    /// <summary>With backup workers, one shard per worker that is not still busy with an abandoned task.</summary>
+    private int ShardsPerStep => HasBackupWorkers ? Math.Max(1, _workers.Count - BusyWorkers.Count) : _trainer.MicroShards;
+
+    private HashSet<IActorRef> BusyWorkers => _abandoned.Values.ToHashSet();
 
     private void StartStep()
     {
         if (_batchInEpoch == _batchesPerEpoch) { EndEpoch(); return; }
         var (start, size) = EpochPlan.Batch(_setup.TrainingSamples, _trainer.BatchSize, _batchInEpoch);
+        int shardCount = ShardsPerStep;
         var shards = new List<ShardTask>();
-        for (int m = 0; m < ShardsPerStep; m++)
+        for (int m = 0; m < shardCount; m++)
         {
-            var (offset, count) = EpochPlan.MicroShard(size, ShardsPerStep, m);
+            var (offset, count) = EpochPlan.MicroShard(size, shardCount, m);
             if (count > 0) shards.Add(new ShardTask(m, _order[(start + offset)..(start + offset + count)]));
         }
         _stepShards = shards.ToArray();
-        _received = new ShardGradient?[ShardsPerStep];
-        _refusals = new int[ShardsPerStep];
-        _missing = HasBackupWorkers ? Math.Max(1, _stepShards.Length - _distributed.BackupWorkers) : _stepShards.Length;
+        _received = new ShardGradient?[shardCount];
+        _refusals = new int[shardCount];
+        _missing = HasBackupWorkers
+            ? Math.Min(_distributed.Workers - _distributed.BackupWorkers, _stepShards.Length)
+            : _stepShards.Length;
         _stepSize = size;
         // Workers read this copy while the server goes on; nobody writes to it once sent.
         _snapshot = (float[])_parameters.Clone();
-        Distribute(_stepShards, avoid: null);
+        Distribute(_stepShards, avoid: HasBackupWorkers ? BusyWorkers : null);
     }
 
-    /// <summary>Contiguous runs of shards to the live workers in id order (one worker may be avoided, if others exist).</summary>
-    private void Distribute(IReadOnlyList<ShardTask> shards, IActorRef? avoid)
+    private void Distribute(IReadOnlyList<ShardTask> shards, IActorRef? avoid) =>
+        Distribute(shards, avoid is null ? null : new HashSet<IActorRef> { avoid });
+
+    /// <summary>Contiguous runs of shards to the live workers in id order, passing over those to avoid if others exist.</summary>
+    private void Distribute(IReadOnlyList<ShardTask> shards, IReadOnlySet<IActorRef>? avoid)
     {
-        var workers = _workers.Where(w => !w.Value.Equals(avoid)).ToList();
+        var workers = _workers.Where(w => avoid is null || !avoid.Contains(w.Value)).ToList();
         if (workers.Count == 0) workers = _workers.ToList();
         if (workers.Count == 0)
         {
@@ -73,7 +85,7 @@ public sealed partial class ParameterServer
         var waiting = _unassigned.ToArray();
         _unassigned.Clear();
         if (IsLocalSgd) foreach (var block in waiting) SendLocalBlock(block.Shard, _localBlocks[block.Shard], avoid: null);
-        else Distribute(waiting, avoid: null);
+        else Distribute(waiting, (IReadOnlySet<IActorRef>?)null);
     }
 
     private void RedoShards(ShardTask[] shards, IActorRef avoid)
@@ -85,13 +97,13 @@ public sealed partial class ParameterServer
     private void OnGradients(GradientsComputed answer)
     {
         if (!_running) return;
-        var task = Accept(answer.TaskId);
-        if (task is null)
+        if (_abandoned.Remove(answer.TaskId))
         {
-            if (HasBackupWorkers && _distributed.Mode == TrainingMode.Sync)
-                _stats = _stats with { DroppedLate = _stats.DroppedLate + 1 };
+            _stats = _stats with { DroppedLate = _stats.DroppedLate + 1 };
             return;
         }
+        var task = Accept(answer.TaskId);
+        if (task is null) return;
         if (_distributed.Mode != TrainingMode.Sync) { OnAsyncGradient(task, answer); return; }
 
         var refused = new List<ShardTask>();
@@ -122,8 +134,14 @@ public sealed partial class ParameterServer
 
     private void CompleteStep()
     {
-        // Work still out belongs to this step only: backup workers' late answers get dropped.
-        foreach (var taskId in _outstanding.Keys.ToList()) { Timers.Cancel(taskId); _outstanding.Remove(taskId); }
+        // Work still out belongs to this step only: backup workers' late answers will be dropped,
+        // and their workers left alone until they are done with it.
+        foreach (var (taskId, task) in _outstanding.ToList())
+        {
+            Timers.Cancel(taskId);
+            _outstanding.Remove(taskId);
+            _abandoned[taskId] = task.Worker;
+        }
         _sum ??= new float[_parameters.Length];
         bool first = true;
         int samples = 0;

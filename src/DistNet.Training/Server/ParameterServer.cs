@@ -105,6 +105,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         if (entry.Value is null) return;
         _workers.Remove(entry.Key);
         _stats = _stats with { WorkersLost = _stats.WorkersLost + 1 };
+        foreach (var taskId in _abandoned.Where(a => a.Value.Equals(worker)).Select(a => a.Key).ToList()) _abandoned.Remove(taskId);
         Reclaim(worker);
     }
 

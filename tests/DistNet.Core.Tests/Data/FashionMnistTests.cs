@@ -3,6 +3,11 @@ using DistNet.Core.Data;
 
 namespace DistNet.Core.Tests.Data;
 
+/// <summary>Runs alone, after the parallel tests, so that its timing measures the loader, not the neighbours.</summary>
+[CollectionDefinition(nameof(FashionMnistTests), DisableParallelization = true)]
+public class FashionMnistCollection;
+
+[Collection(nameof(FashionMnistTests))]
 public class FashionMnistTests
 {
     private const string FashionDirectory = "/work/shared/data/fashion-mnist";
@@ -27,7 +32,8 @@ public class FashionMnistTests
         Assert.All(train.Labels.GroupBy(l => l), g => Assert.Equal(6000, g.Count()));
         Assert.Equal(217 / 255f, train.Features[14 * 28 + 14]);
         Assert.Equal(1f, train.Features.AsSpan(0, 784).ToArray().Max());
-        // The target is well under 2 s; the bound leaves room for a machine busy with parallel builds.
-        Assert.True(clock.Elapsed.TotalSeconds < 4, $"loading took {clock.Elapsed.TotalSeconds:F2} s");
+        // The target is well under 2 s (about 0.5 s on an idle 2-core machine); the bound leaves room
+        // for a machine busy with other builds, while still catching a byte-at-a-time reader.
+        Assert.True(clock.Elapsed.TotalSeconds < 5, $"loading took {clock.Elapsed.TotalSeconds:F2} s");
     }
 }

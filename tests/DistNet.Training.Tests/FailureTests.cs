@@ -1,0 +1,109 @@
+using Akka.Actor;
+using DistNet.Core.Training;
+using DistNet.Training.Hosting;
+using DistNet.Training.Workers;
+
+namespace DistNet.Training.Tests;
+
+public class FailureTests
+{
+    private static readonly Lazy<float[]> Clean = new(() =>
+    {
+        var data = TrainingFixtures.Digits;
+        return LocalTraining.Run(TrainingFixtures.DigitsModel(), data.Train, data.Validation, TrainingFixtures.Settings(),
+            new DistributedSettings { Workers = 3 }).Model.Parameters;
+    });
+
+    private static DistributedResult Run(Func<int, IWorkerFaults>? faults = null, DistributedSettings? distributed = null,
+        Action<ActorSystem, IActorRef[]>? onStarted = null, ITrainingObserver? observer = null)
+    {
+        var data = TrainingFixtures.Digits;
+        return LocalTraining.Run(TrainingFixtures.DigitsModel(), data.Train, data.Validation, TrainingFixtures.Settings(),
+            distributed ?? new DistributedSettings { Workers = 3 }, observer, faults, onStarted: onStarted);
+    }
+
+    [Fact]
+    public void A_worker_stopped_mid_epoch_is_removed_and_its_shards_go_to_the_others()
+    {
+        IActorRef[] workers = [];
+        ActorSystem? system = null;
+        var stopper = new StopAt(epoch: 2, batch: 10, () => system!.Stop(workers[1]));
+        var result = Run(onStarted: (s, w) => (system, workers) = (s, w), observer: stopper);
+        Assert.True(stopper.Fired);
+        Assert.Equal(1, result.Stats.WorkersLost);
+        Assert.True(result.LedgerExactlyOnce, string.Join(", ", result.Finished.Ledger));
+        Assert.Equal(Clean.Value, result.Model.Parameters);
+    }
+
+    [Fact]
+    public void A_worker_that_throws_is_restarted_and_its_work_redone()
+    {
+        var crashing = new TestFaults { ThrowOnTask = 7 };
+        var result = Run(faults: i => i == 0 ? crashing : NoFaults.Instance);
+        Assert.Equal(4, result.Stats.Registrations); // three, and the restarted one again
+        Assert.True(result.Stats.Reassigned >= 1);
+        Assert.True(result.LedgerExactlyOnce);
+        Assert.Equal(Clean.Value, result.Model.Parameters);
+    }
+
+    [Fact]
+    public void A_gradient_with_NaN_is_refused_counted_and_recomputed()
+    {
+        var corrupting = new TestFaults { CorruptOnTask = 5 };
+        var result = Run(faults: i => i == 1 ? corrupting : NoFaults.Instance);
+        Assert.Equal(1, result.Stats.RefusedGradients);
+        Assert.True(result.LedgerExactlyOnce);
+        Assert.Equal(Clean.Value, result.Model.Parameters);
+    }
+
+    [Fact]
+    public void Late_answers_after_a_timeout_are_recognised_and_never_applied_twice()
+    {
+        var slowOnce = new SlowOnce(task: 3, TimeSpan.FromMilliseconds(600));
+        var result = Run(faults: i => i == 2 ? slowOnce : NoFaults.Instance,
+            distributed: new DistributedSettings { Workers = 3, TaskTimeout = TimeSpan.FromMilliseconds(200) });
+        Assert.True(result.Stats.TimedOut >= 1);
+        Assert.True(result.Stats.StaleAnswers >= 1, $"stale answers: {result.Stats.StaleAnswers}");
+        Assert.True(result.LedgerExactlyOnce);
+        Assert.Equal(Clean.Value, result.Model.Parameters);
+    }
+
+    [Fact]
+    public void Backup_workers_let_steps_go_on_without_the_straggler()
+    {
+        var data = TrainingFixtures.Digits;
+        var slow = new TestFaults { Delay = TimeSpan.FromMilliseconds(100) };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = LocalTraining.Run(TrainingFixtures.DigitsModel(), data.Train, data.Validation, TrainingFixtures.Settings(epochs: 2),
+            new DistributedSettings { Workers = 3, BackupWorkers = 1 }, faults: i => i == 2 ? slow : NoFaults.Instance);
+        // 80 steps; waiting for the straggler would take 80 × 100 ms = 8 s.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"took {clock.Elapsed}");
+        Assert.True(slow.Tasks < 40, $"the straggler got {slow.Tasks} tasks; steps should not wait for it");
+        Assert.True(result.Stats.DroppedLate >= 1, "the straggler's answers arrive after their steps");
+        Assert.Equal(80, result.Stats.Updates);
+        // By design the straggler's samples are left out: the ledger shows them missing.
+        Assert.False(result.LedgerExactlyOnce);
+    }
+
+    private sealed class StopAt(int epoch, int batch, Action action) : ITrainingObserver
+    {
+        public bool Fired { get; private set; }
+
+        public void OnBatch(int e, int b, int batchesPerEpoch, double runningLoss)
+        {
+            if (Fired || e != epoch || b != batch) return;
+            Fired = true;
+            action();
+        }
+    }
+
+    private sealed class SlowOnce(int task, TimeSpan delay) : IWorkerFaults
+    {
+        private int _tasks;
+
+        public void BeforeTask(int workerId, long taskId)
+        {
+            if (Interlocked.Increment(ref _tasks) == task) Thread.Sleep(delay);
+        }
+    }
+}
