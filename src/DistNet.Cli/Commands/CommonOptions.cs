@@ -2,6 +2,7 @@ using System.CommandLine;
 using DistNet.Core.Data;
 using DistNet.Core.Nn;
 using DistNet.Core.Optim;
+using DistNet.Training;
 
 namespace DistNet.Cli.Commands;
 
@@ -39,6 +40,15 @@ public static class CommonOptions
     public static Option<bool> Standardize() => new("--standardize") { Description = "Z-score features with training-split statistics (stored in the model)" };
     public static Option<int> Threads() => new("--threads") { Description = "BLAS threads", DefaultValueFactory = _ => 1 };
 
+    // Actors
+    public static Option<int> Workers() => new("--workers") { Description = "Worker actors computing gradients in parallel", DefaultValueFactory = _ => 1 };
+    public static Option<string> Mode() => new("--mode") { Description = "sync (bulk-synchronous, deterministic), async (apply on arrival) or ssp (bounded staleness)", DefaultValueFactory = _ => "sync" };
+    public static Option<int> Staleness() => new("--staleness") { Description = "ssp: how many updates the fastest worker may lead the slowest by", DefaultValueFactory = _ => 2 };
+    public static Option<int> BackupWorkers() => new("--backup-workers") { Description = "sync: go on with the first N−b gradients of each step, drop the late ones", DefaultValueFactory = _ => 0 };
+    public static Option<int> SyncEvery() => new("--sync-every") { Description = "Local SGD: workers take H local steps between model averages", DefaultValueFactory = _ => 1 };
+    public static Option<int> MicroShards() => new("--micro-shards") { Description = "Pieces each batch's gradient is summed from; the result depends on it, not on --workers", DefaultValueFactory = _ => 8 };
+    public static Option<double> TaskTimeout() => new("--task-timeout") { Description = "Seconds before unanswered work is given to another worker", DefaultValueFactory = _ => 30 };
+
     // Files
     public static Option<string?> ModelOut() => new("--model-out") { Description = "Write the trained model here (JSON)" };
     public static Option<string?> MetricsOut() => new("--metrics-out") { Description = "Write one JSON line per epoch here" };
@@ -65,6 +75,11 @@ public static class CommonOptions
 
     public static OptimizerKind ParseOptimizer(string name) =>
         Core.Optim.Optimizer.TryParse(name, out var o) ? o : throw new UsageException($"--optimizer: unknown '{name}' (expected {string.Join(", ", Core.Optim.Optimizer.Names)})");
+
+    public static TrainingMode ParseMode(string name) =>
+        Enum.GetValues<TrainingMode>().FirstOrDefault(m => DistributedSettings.Name(m) == name, (TrainingMode)(-1)) is var mode && mode >= 0
+            ? mode
+            : throw new UsageException($"--mode: unknown '{name}' (expected sync, async or ssp)");
 
     public static void Require(bool condition, string message)
     {

@@ -6,6 +6,8 @@ using DistNet.Core.Models;
 using DistNet.Core.Nn;
 using DistNet.Core.Optim;
 using DistNet.Core.Training;
+using DistNet.Training;
+using DistNet.Training.Hosting;
 
 namespace DistNet.Cli.Commands;
 
@@ -38,12 +40,20 @@ public static class TrainCommand
         var modelOut = CommonOptions.ModelOut();
         var metricsOut = CommonOptions.MetricsOut();
         var init = CommonOptions.Init();
+        var workers = CommonOptions.Workers();
+        var mode = CommonOptions.Mode();
+        var staleness = CommonOptions.Staleness();
+        var backupWorkers = CommonOptions.BackupWorkers();
+        var syncEvery = CommonOptions.SyncEvery();
+        var microShards = CommonOptions.MicroShards();
+        var taskTimeout = CommonOptions.TaskTimeout();
 
         var command = new Command("train", "Train a multilayer perceptron and report its test accuracy")
         {
             data, validation, test, samples, noise, labelColumn, seed,
             hidden, activation, loss, noBias,
             optimizer, lr, momentum, batch, epochs, l1, l2, patience, noShuffle, standardize, threads,
+            workers, mode, staleness, backupWorkers, syncEvery, microShards, taskTimeout,
             modelOut, metricsOut, init,
         };
         command.SetAction(parse =>
@@ -79,19 +89,34 @@ public static class TrainCommand
                 Penalty = new Penalty(parse.GetValue(l1), parse.GetValue(l2)),
                 Optimizer = new OptimizerSettings(optimizerKind, parse.GetValue(lr), parse.GetValue(momentum)),
                 Patience = parse.GetValue(patience),
+                MicroShards = parse.GetValue(microShards),
             };
+            CommonOptions.Require(parse.GetValue(taskTimeout) > 0, "--task-timeout must be positive");
+            var distributed = new DistributedSettings
+            {
+                Mode = CommonOptions.ParseMode(parse.GetValue(mode)!),
+                Workers = parse.GetValue(workers),
+                Staleness = parse.GetValue(staleness),
+                BackupWorkers = parse.GetValue(backupWorkers),
+                SyncEvery = parse.GetValue(syncEvery),
+                TaskTimeout = TimeSpan.FromSeconds(parse.GetValue(taskTimeout)),
+            };
+            try { LocalTraining.Validate(settings, distributed); }
+            catch (ArgumentException e) { throw new UsageException(e.Message); }
             var architecture = start.Network.Architecture;
             output.WriteLine($"data {parse.GetValue(data)}: {split.Train.Count} train, {split.Validation.Count} validation, {split.Test.Count} test samples, {architecture.InputSize} features");
             output.WriteLine($"model {architecture}, {start.Network.Parameters.Length:N0} parameters; {Optimizer.Name(optimizerKind)} lr {settings.Optimizer.LearningRate}, batch {settings.BatchSize}, {settings.Epochs} epochs");
-            output.WriteLine($"BLAS: {Blas.Backend}, {Blas.ThreadCount} thread{(Blas.ThreadCount == 1 ? "" : "s")}");
+            output.WriteLine($"{distributed.Workers} worker{(distributed.Workers == 1 ? "" : "s")}, {Describe(distributed, settings)}; BLAS: {Blas.Backend}, {Blas.ThreadCount} thread{(Blas.ThreadCount == 1 ? "" : "s")}");
 
             using var metrics = parse.GetValue(metricsOut) is { } metricsPath ? new MetricsWriter(metricsPath) : null;
             using var progress = TrainingProgress.For(output, settings.Epochs);
-            var result = Trainer.Train(start.Network, prepared.Train, prepared.Validation, settings,
+            var result = LocalTraining.Run(start.Network, prepared.Train, prepared.Validation, settings, distributed,
                 new CompositeObserver(progress, metrics));
             progress.Dispose();
+            start = start with { Network = result.Model };
 
-            if (result.StoppedEarly) output.WriteLine($"early stop: no better validation loss for {settings.Patience} epochs; keeping epoch {result.BestEpoch}");
+            if (result.Finished.StoppedEarly) output.WriteLine($"early stop: no better validation loss for {settings.Patience} epochs; keeping epoch {result.Finished.BestEpoch}");
+            ReportRun(output, result, distributed);
             var penalty = settings.Penalty;
             var evaluation = Evaluation.Of(start.Network, prepared.Test.Count > 0 ? prepared.Test : prepared.Train, penalty);
             string which = prepared.Test.Count > 0 ? "test" : "train (no test split)";
@@ -106,6 +131,36 @@ public static class TrainCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static string Describe(DistributedSettings d, TrainerSettings t) => d.Mode switch
+    {
+        TrainingMode.Sync when d.SyncEvery > 1 => $"local SGD averaging every {d.SyncEvery} steps",
+        TrainingMode.Sync when d.BackupWorkers > 0 => $"sync with {d.BackupWorkers} backup worker{(d.BackupWorkers == 1 ? "" : "s")}",
+        TrainingMode.Sync => $"sync, {t.MicroShards} micro-shards per batch",
+        TrainingMode.Ssp => $"ssp, staleness bound {d.Staleness}",
+        _ => "async",
+    };
+
+    private static void ReportRun(TextWriter output, DistributedResult result, DistributedSettings distributed)
+    {
+        var s = result.Stats;
+        var ledger = result.Finished.Ledger;
+        output.WriteLine(result.LedgerExactlyOnce
+            ? $"ledger: every sample contributed exactly once in each of {ledger.Length} epochs"
+            : $"ledger: {ledger.Sum(e => e.Missing)} sample-epochs missing, {ledger.Sum(e => e.Repeated)} repeated" +
+              (distributed.BackupWorkers > 0 ? " (backup workers drop late gradients by design)" : ""));
+        var events = new List<string>();
+        if (s.WorkersLost > 0) events.Add($"{s.WorkersLost} workers lost");
+        if (s.Registrations > distributed.Workers) events.Add($"{s.Registrations - distributed.Workers} re-registrations");
+        if (s.Reassigned > 0) events.Add($"{s.Reassigned} tasks reassigned");
+        if (s.TimedOut > 0) events.Add($"{s.TimedOut} timed out");
+        if (s.StaleAnswers > 0) events.Add($"{s.StaleAnswers} stale answers ignored");
+        if (s.DuplicateShards > 0) events.Add($"{s.DuplicateShards} duplicates ignored");
+        if (s.RefusedGradients > 0) events.Add($"{s.RefusedGradients} non-finite gradients refused");
+        if (s.DroppedLate > 0) events.Add($"{s.DroppedLate} late gradients dropped");
+        if (distributed.Mode != TrainingMode.Sync) events.Add($"staleness mean {s.MeanStaleness:F2}, max {s.MaxStaleness}");
+        output.WriteLine($"{s.Updates} updates, {s.TasksSent} tasks" + (events.Count > 0 ? "; " + string.Join(", ", events) : ""));
     }
 
     internal static DataSplit LoadSplit(string spec, DataOptions options)
