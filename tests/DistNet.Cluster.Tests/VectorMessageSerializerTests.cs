@@ -1,0 +1,90 @@
+using System.Runtime.Serialization;
+using Akka.Actor;
+using DistNet.Cluster;
+using DistNet.Cluster.Serialization;
+using DistNet.Training.Server;
+using DistNet.Training.Workers;
+
+namespace DistNet.Cluster.Tests;
+
+public sealed class VectorMessageSerializerTests : IDisposable
+{
+    private readonly ActorSystem _system = ActorSystem.Create("serializer-test",
+        Akka.Configuration.ConfigurationFactory.ParseString("akka.actor.provider = local").WithFallback(NodeConfig.Reference));
+
+    public void Dispose() => _system.Terminate().Wait();
+
+    private object RoundTrip(object message)
+    {
+        var serializer = _system.Serialization.FindSerializerFor(message);
+        Assert.IsType<VectorMessageSerializer>(serializer);
+        var bytes = serializer.ToBinary(message);
+        return _system.Serialization.Deserialize(bytes, serializer.Identifier, ((VectorMessageSerializer)serializer).Manifest(message));
+    }
+
+    private static float[] Vector(int n) => Enumerable.Range(0, n).Select(i => MathF.Sin(i) * 1e3f).Append(float.Epsilon).Append(-0f).ToArray();
+
+    [Fact]
+    public void Every_vector_message_round_trips_exactly()
+    {
+        var compute = new ComputeGradients(7, 42, Vector(1000), [new ShardTask(0, [5, 1, 9]), new ShardTask(3, [])], 1f / 128);
+        var back = (ComputeGradients)RoundTrip(compute);
+        Assert.Equal((compute.TaskId, compute.Version, compute.Scale), (back.TaskId, back.Version, back.Scale));
+        Assert.Equal(compute.Parameters, back.Parameters);
+        Assert.Equal(compute.Shards.Select(s => (s.Shard, string.Join(",", s.Samples))), back.Shards.Select(s => (s.Shard, string.Join(",", s.Samples))));
+
+        var computed = new GradientsComputed(7, 42, 3, [new ShardGradient(2, Vector(50), 12.5, 30, 32), new ShardGradient(5, Vector(50), 0.25, 1, 1)]);
+        var back2 = (GradientsComputed)RoundTrip(computed);
+        Assert.Equal(3, back2.WorkerId);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(computed.Shards[i].Gradient, back2.Shards[i].Gradient);
+            Assert.Equal((computed.Shards[i].Shard, computed.Shards[i].LossSum, computed.Shards[i].Correct, computed.Shards[i].Samples),
+                (back2.Shards[i].Shard, back2.Shards[i].LossSum, back2.Shards[i].Correct, back2.Shards[i].Samples));
+        }
+
+        var local = (RunLocalSteps)RoundTrip(new RunLocalSteps(1, 2, Vector(10), [[1, 2], [3]]));
+        Assert.Equal([3], local.Batches[1]);
+        var done = (LocalStepsDone)RoundTrip(new LocalStepsDone(1, 2, 4, Vector(10), 3.5, 6, 7));
+        Assert.Equal((4, 3.5, 6, 7), (done.WorkerId, done.LossSum, done.Correct, done.Samples));
+        Assert.Equal(Vector(10), done.Parameters);
+    }
+
+    [Fact]
+    public void A_vector_costs_four_bytes_per_float_plus_a_small_header()
+    {
+        var message = new GradientsComputed(1, 1, 0, [new ShardGradient(0, new float[235_146], 0, 0, 128)]);
+        var bytes = _system.Serialization.FindSerializerFor(message).ToBinary(message);
+        Assert.InRange(bytes.Length, 235_146 * 4, 235_146 * 4 + 64);
+    }
+
+    [Fact]
+    public void Other_messages_stay_with_Hyperion()
+    {
+        Assert.IsNotType<VectorMessageSerializer>(_system.Serialization.FindSerializerFor(new RegisterWorker(1)));
+    }
+
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("trailing")]
+    [InlineData("count")]
+    [InlineData("version")]
+    [InlineData("manifest")]
+    public void Malformed_payloads_are_refused_with_a_clear_exception(string damage)
+    {
+        var message = new ComputeGradients(7, 42, Vector(100), [new ShardTask(0, [5, 1, 9])], 0.5f);
+        var serializer = (VectorMessageSerializer)_system.Serialization.FindSerializerFor(message);
+        var bytes = serializer.ToBinary(message);
+        string manifest = serializer.Manifest(message);
+        switch (damage)
+        {
+            case "truncated": bytes = bytes[..^7]; break;
+            case "trailing": bytes = [.. bytes, 0, 0]; break;
+            case "count": BitConverter.GetBytes(int.MaxValue).CopyTo(bytes, 1 + 8 + 8 + 4); break; // the parameter count
+            case "version": bytes[0] = 99; break;
+            case "manifest": manifest = "zz"; break;
+        }
+        var e = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, manifest));
+        Assert.Contains(damage == "manifest" ? "unknown" : "malformed", e.Message);
+    }
+}
