@@ -43,7 +43,7 @@ public static class EvalCommand
             if (part == "all") dataset = DataLoader.LoadAll(parse.GetValue(data), options);
             else
             {
-                var parts = TrainCommand.LoadSplit(parse.GetValue(data)!, options);
+                var parts = TrainingOptions.LoadSplit(parse.GetValue(data)!, options);
                 dataset = part switch { "train" => parts.Train, "validation" => parts.Validation, _ => parts.Test };
             }
             CommonOptions.Require(dataset.Count > 0, $"the {part} split of {parse.GetValue(data)} is empty");

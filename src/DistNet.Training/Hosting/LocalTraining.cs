@@ -32,18 +32,15 @@ public static class LocalTraining
         using var system = ActorSystem.Create("distnet", config ?? AkkaConfig.Default);
         try
         {
-            var setup = new ServerSetup(model, train.Count, validation, trainer, distributed, observer);
-            var server = system.ActorOf(ParameterServer.Props(setup), "server");
+            var server = TrainingServer.Start(system, new ServerSetup(model, train.Count, validation, trainer, distributed, observer));
             var job = new WorkerJob(model.Architecture, train, trainer.Penalty, trainer.Optimizer);
             var workers = Enumerable.Range(0, distributed.Workers)
                 .Select(i => system.ActorOf(Worker.Props(i, server, job, faults?.Invoke(i))
                     .WithDispatcher("distnet.worker-dispatcher"), $"worker-{i}"))
                 .ToArray();
-            var result = server.Ask<TrainingFinished>(StartTraining.Instance, Timeout.InfiniteTimeSpan);
+            var result = TrainingServer.Train(server, model.Architecture);
             onStarted?.Invoke(system, workers);
-            var finished = result.GetAwaiter().GetResult();
-            if (finished.Failure is not null) throw new TrainingDivergedException(finished.Failure);
-            return new DistributedResult(new Mlp(model.Architecture, finished.Parameters), finished);
+            return result.GetAwaiter().GetResult();
         }
         finally
         {

@@ -65,7 +65,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         Receive<StartTraining>(_ =>
         {
             _replyTo = Sender;
-            if (_workers.Count >= Math.Min(1, _distributed.Workers)) Begin();
+            if (_workers.Count >= _distributed.Workers) Begin();
         });
         Receive<Terminated>(t => OnWorkerLost(t.ActorRef));
         Receive<GradientsComputed>(OnGradients);

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using Akka.Actor;
+using DistNet.Cluster;
+using DistNet.Cluster.Job;
+
+namespace DistNet.Cli.Commands;
+
+/// <summary>
+/// `distnet node`: one member of a training cluster. The ps node owns the job (the training
+/// options are its options) and trains once --min-workers workers have registered; a worker
+/// node joins the seed nodes, learns the job from the ps and runs --workers-per-node workers.
+/// </summary>
+public static class NodeCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var training = new TrainingOptions();
+        var role = new Option<string?>("--role") { Description = "ps (parameter server, owns the job) or worker [DISTNET_ROLE; default worker]" };
+        var host = new Option<string?>("--host") { Description = "Address to bind [DISTNET_HOST; default 127.0.0.1]" };
+        var port = new Option<int?>("--port") { Description = "Port to bind, 0 for any [DISTNET_PORT; default 0]" };
+        var publicHost = new Option<string?>("--public-host") { Description = "Address other nodes reach this one at, if not --host [DISTNET_PUBLIC_HOST]" };
+        var seeds = new Option<string?>("--seed-nodes") { Description = "Comma-separated akka.tcp://distnet@HOST:PORT, the ps first [DISTNET_SEED_NODES]" };
+        var perNode = new Option<int?>("--workers-per-node") { Description = "Worker actors on this node [DISTNET_WORKERS_PER_NODE; default 1]" };
+        var minWorkers = new Option<int?>("--min-workers") { Description = "ps: start training when this many workers have registered [DISTNET_MIN_WORKERS; default 1]" };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate: with --tls-key, TLS with mutual authentication between nodes [DISTNET_TLS_CERT]" };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key [DISTNET_TLS_KEY]" };
+        var printConfig = new Option<bool>("--print-config") { Description = "Print the effective configuration and exit" };
+
+        var command = new Command("node", "Run a cluster node: the parameter server (--role ps, with the training options) or a worker")
+        {
+            role, host, port, publicHost, seeds, perNode, minWorkers, tlsCert, tlsKey, printConfig,
+        };
+        foreach (var option in training.All) command.Add(option);
+
+        command.SetAction(parse =>
+        {
+            NodeSettings settings;
+            try
+            {
+                var env = NodeSettings.FromEnvironment(NodeConfig.Reference);
+                settings = env with
+                {
+                    Role = parse.GetValue(role) is { } r ? NodeSettings.ParseRole(r) : env.Role,
+                    Host = parse.GetValue(host) ?? env.Host,
+                    Port = parse.GetValue(port) ?? env.Port,
+                    PublicHost = parse.GetValue(publicHost) ?? env.PublicHost,
+                    SeedNodes = parse.GetValue(seeds) is { } s ? NodeSettings.SplitList(s) : env.SeedNodes,
+                    WorkersPerNode = parse.GetValue(perNode) ?? env.WorkersPerNode,
+                    MinWorkers = parse.GetValue(minWorkers) ?? env.MinWorkers,
+                    TlsCert = parse.GetValue(tlsCert) ?? env.TlsCert,
+                    TlsKey = parse.GetValue(tlsKey) ?? env.TlsKey,
+                };
+                settings.Validate();
+            }
+            catch (ArgumentException e) { throw new UsageException(e.Message); }
+
+            if (parse.GetValue(printConfig))
+            {
+                var config = ClusterNode.EffectiveConfig(settings);
+                foreach (var path in new[] { "distnet.node", "akka.remote.dot-netty.tcp", "akka.cluster", "akka.actor.serialization-bindings" })
+                    output.WriteLine($"{path} {config.GetConfig(path).Root}");
+                return ExitCodes.Ok;
+            }
+
+            if (settings.Role == NodeRole.Worker)
+            {
+                using var workerSystem = ClusterNode.Start(settings);
+                output.WriteLine($"worker node {Akka.Cluster.Cluster.Get(workerSystem).SelfAddress} joining {string.Join(", ", settings.SeedNodes)} with {settings.WorkersPerNode} worker{(settings.WorkersPerNode == 1 ? "" : "s")}");
+                ClusterNode.RunWorkerNode(workerSystem, settings.WorkersPerNode).GetAwaiter().GetResult();
+                output.WriteLine("worker node stopped");
+                return ExitCodes.Ok;
+            }
+
+            var request = training.Bind(parse, settings.MinWorkers);
+            using var system = ClusterNode.Start(settings);
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            if (settings.SeedNodes.Length == 0) cluster.Join(cluster.SelfAddress);
+            var start = request.Start;
+            var template = new JobDescription(request.DataSpec, request.DataOptions.Seed, request.DataOptions.Validation,
+                request.DataOptions.Test, request.DataOptions.Samples, request.DataOptions.Noise, request.DataOptions.LabelColumn,
+                start.Network.Architecture, start.InputTransform?.Offset, start.InputTransform?.Scale,
+                request.Trainer.Penalty, request.Trainer.Optimizer, 0, ActorRefs.Nobody);
+            output.WriteLine($"ps node {cluster.SelfAddress}: waiting for {settings.MinWorkers} worker{(settings.MinWorkers == 1 ? "" : "s")}");
+            return TrainingRun.Execute(request, output, $"cluster ps at {cluster.SelfAddress}",
+                observer => ClusterNode.RunParameterServer(system, start.Network, request.Prepared.Train.Count,
+                    request.Prepared.Validation, request.Trainer, request.Distributed, template, observer).GetAwaiter().GetResult());
+        });
+        return command;
+    }
+}

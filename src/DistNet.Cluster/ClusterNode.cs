@@ -1,0 +1,56 @@
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using DistNet.Cluster.Job;
+using DistNet.Core.Data;
+using DistNet.Core.Nn;
+using DistNet.Core.Training;
+using DistNet.Training;
+using DistNet.Training.Hosting;
+using DistNet.Training.Server;
+
+namespace DistNet.Cluster;
+
+/// <summary>
+/// Hosts one cluster member: the parameter-server node (server and job host) or a worker
+/// node. The actors are the same ones `train` runs in process; only their placement differs.
+/// </summary>
+public static class ClusterNode
+{
+    public const string SystemName = "distnet";
+
+    public static Config EffectiveConfig(NodeSettings settings) => settings.ToConfig(NodeConfig.Reference);
+
+    public static ActorSystem Start(NodeSettings settings)
+    {
+        settings.Validate();
+        var config = EffectiveConfig(settings);
+        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+        if (settings.TlsEnabled) setup = setup.And(Tls.Setup(settings.TlsCert, settings.TlsKey));
+        return ActorSystem.Create(SystemName, setup);
+    }
+
+    /// <summary>Runs training on the ps node until it finishes, then leaves the cluster.</summary>
+    public static async Task<DistributedResult> RunParameterServer(ActorSystem system, Mlp model, int trainingSamples,
+        Dataset validation, TrainerSettings trainer, DistributedSettings distributed, JobDescription template,
+        ITrainingObserver? observer = null)
+    {
+        var server = TrainingServer.Start(system, new ServerSetup(model, trainingSamples, validation, trainer, distributed, observer));
+        system.ActorOf(JobHost.Props(template with { Server = server }), JobHost.Name);
+        try
+        {
+            return await TrainingServer.Train(server, model.Architecture).ConfigureAwait(false);
+        }
+        finally
+        {
+            await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs a worker node until the job is over (the ps node leaves) or the node is stopped.</summary>
+    public static Task RunWorkerNode(ActorSystem system, int workersPerNode)
+    {
+        system.ActorOf(WorkerNode.Props(workersPerNode), "node");
+        return system.WhenTerminated;
+    }
+}

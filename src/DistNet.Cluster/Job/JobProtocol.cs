@@ -1,0 +1,39 @@
+using Akka.Actor;
+using DistNet.Core.Data;
+using DistNet.Core.Nn;
+using DistNet.Core.Optim;
+using DistNet.Training;
+
+namespace DistNet.Cluster.Job;
+
+/// <summary>Worker node → job host on the ps node: "I can run this many workers; what is the job?"</summary>
+public sealed record RequestJob(int Workers) : IDistNetMessage;
+
+/// <summary>
+/// Job host → worker node: everything a worker node needs to load the very same training split
+/// the server schedules (data spec and split options; the data itself never travels), the model's
+/// shape, and the ids its workers take.
+/// </summary>
+public sealed record JobDescription(
+    string DataSpec,
+    long Seed,
+    double Validation,
+    double Test,
+    int Samples,
+    double? Noise,
+    string? LabelColumn,
+    Architecture Architecture,
+    float[]? TransformOffset,
+    float[]? TransformScale,
+    Penalty Penalty,
+    OptimizerSettings Optimizer,
+    int FirstWorkerId,
+    IActorRef Server) : IDistNetMessage
+{
+    public DataOptions DataOptions => new()
+    {
+        Seed = Seed, Validation = Validation, Test = Test, Samples = Samples, Noise = Noise, LabelColumn = LabelColumn,
+    };
+
+    public InputTransform? Transform => TransformOffset is null ? null : new InputTransform(TransformOffset, TransformScale!);
+}

@@ -1,0 +1,117 @@
+using Akka.Configuration;
+
+namespace DistNet.Cluster;
+
+public enum NodeRole { Ps, Worker }
+
+/// <summary>
+/// How a cluster node starts. One story for configuration: reference.conf holds the defaults,
+/// environment variables (DISTNET_ROLE, DISTNET_HOST, DISTNET_PORT, DISTNET_PUBLIC_HOST,
+/// DISTNET_SEED_NODES, DISTNET_WORKERS_PER_NODE, DISTNET_MIN_WORKERS, DISTNET_TLS_CERT,
+/// DISTNET_TLS_KEY) override them, and command-line options override both.
+/// </summary>
+public sealed record NodeSettings
+{
+    public NodeRole Role { get; init; } = NodeRole.Worker;
+    public string Host { get; init; } = "127.0.0.1";
+    public int Port { get; init; }
+    public string PublicHost { get; init; } = "";
+    public string[] SeedNodes { get; init; } = [];
+    public int WorkersPerNode { get; init; } = 1;
+    public int MinWorkers { get; init; } = 1;
+    public string TlsCert { get; init; } = "";
+    public string TlsKey { get; init; } = "";
+
+    public bool TlsEnabled => TlsCert.Length > 0 || TlsKey.Length > 0;
+
+    public static NodeSettings FromConfig(Config config)
+    {
+        var node = config.GetConfig("distnet.node");
+        return new NodeSettings
+        {
+            Role = ParseRole(node.GetString("role")),
+            Host = node.GetString("host"),
+            Port = node.GetInt("port"),
+            PublicHost = node.GetString("public-host", ""),
+            SeedNodes = node.GetStringList("seed-nodes").ToArray(),
+            WorkersPerNode = node.GetInt("workers-per-node"),
+            MinWorkers = node.GetInt("min-workers"),
+            TlsCert = node.GetString("tls.cert", ""),
+            TlsKey = node.GetString("tls.key", ""),
+        };
+    }
+
+    /// <summary>The defaults, then the environment.</summary>
+    public static NodeSettings FromEnvironment(Config reference, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var s = FromConfig(reference);
+        string? Env(string name) => environment(name) is { Length: > 0 } v ? v : null;
+        return s with
+        {
+            Role = Env("DISTNET_ROLE") is { } role ? ParseRole(role) : s.Role,
+            Host = Env("DISTNET_HOST") ?? s.Host,
+            Port = Env("DISTNET_PORT") is { } port ? ParseInt(port, "DISTNET_PORT") : s.Port,
+            PublicHost = Env("DISTNET_PUBLIC_HOST") ?? s.PublicHost,
+            SeedNodes = Env("DISTNET_SEED_NODES") is { } seeds ? SplitList(seeds) : s.SeedNodes,
+            WorkersPerNode = Env("DISTNET_WORKERS_PER_NODE") is { } w ? ParseInt(w, "DISTNET_WORKERS_PER_NODE") : s.WorkersPerNode,
+            MinWorkers = Env("DISTNET_MIN_WORKERS") is { } m ? ParseInt(m, "DISTNET_MIN_WORKERS") : s.MinWorkers,
+            TlsCert = Env("DISTNET_TLS_CERT") ?? s.TlsCert,
+            TlsKey = Env("DISTNET_TLS_KEY") ?? s.TlsKey,
+        };
+    }
+
+    public void Validate()
+    {
+        if (Port is < 0 or > 65535) throw new ArgumentException($"port {Port} is not in 0..65535");
+        if (WorkersPerNode < 1) throw new ArgumentException("--workers-per-node must be at least 1");
+        if (MinWorkers < 1) throw new ArgumentException("--min-workers must be at least 1");
+        if (TlsCert.Length > 0 != TlsKey.Length > 0) throw new ArgumentException("TLS needs both --tls-cert and --tls-key");
+        foreach (var seed in SeedNodes)
+            if (!seed.StartsWith("akka.tcp://distnet@", StringComparison.Ordinal) || !Uri.TryCreate(seed, UriKind.Absolute, out var uri) || uri.Port <= 0)
+                throw new ArgumentException($"seed node '{seed}' is not of the form akka.tcp://distnet@HOST:PORT");
+        if (Role == NodeRole.Worker && SeedNodes.Length == 0)
+            throw new ArgumentException("a worker needs --seed-nodes (the parameter server's address, akka.tcp://distnet@HOST:PORT)");
+    }
+
+    /// <summary>These settings as HOCON, over the reference configuration.</summary>
+    public Config ToConfig(Config reference)
+    {
+        string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        var seeds = string.Join(", ", SeedNodes.Select(Quote));
+        var hocon = $$"""
+            distnet.node {
+              role = {{Role.ToString().ToLowerInvariant()}}
+              host = {{Quote(Host)}}
+              port = {{Port}}
+              public-host = {{Quote(PublicHost)}}
+              seed-nodes = [{{seeds}}]
+              workers-per-node = {{WorkersPerNode}}
+              min-workers = {{MinWorkers}}
+              tls { cert = {{Quote(TlsCert)}}, key = {{Quote(TlsKey)}} }
+            }
+            akka.remote.dot-netty.tcp {
+              hostname = {{Quote(Host)}}
+              port = {{Port}}
+              {{(PublicHost.Length > 0 ? "public-hostname = " + Quote(PublicHost) : "")}}
+              enable-ssl = {{(TlsEnabled ? "true" : "false")}}
+            }
+            akka.cluster.roles = [{{Role.ToString().ToLowerInvariant()}}]
+            akka.cluster.seed-nodes = [{{seeds}}]
+            """;
+        return ConfigurationFactory.ParseString(hocon).WithFallback(reference);
+    }
+
+    public static NodeRole ParseRole(string role) => role.ToLowerInvariant() switch
+    {
+        "ps" => NodeRole.Ps,
+        "worker" => NodeRole.Worker,
+        _ => throw new ArgumentException($"unknown role '{role}': expected ps or worker"),
+    };
+
+    private static int ParseInt(string text, string name) =>
+        int.TryParse(text, out var v) ? v : throw new ArgumentException($"{name}='{text}' is not a whole number");
+
+    public static string[] SplitList(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

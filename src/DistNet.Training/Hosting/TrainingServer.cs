@@ -1,0 +1,23 @@
+using Akka.Actor;
+using DistNet.Core.Nn;
+using DistNet.Core.Training;
+using DistNet.Training.Server;
+
+namespace DistNet.Training.Hosting;
+
+/// <summary>Starting the parameter server and waiting for its result: the same in process and on a cluster's ps node.</summary>
+public static class TrainingServer
+{
+    public const string Name = "server";
+
+    public static IActorRef Start(ActorSystem system, ServerSetup setup) =>
+        system.ActorOf(ParameterServer.Props(setup), Name);
+
+    /// <summary>Starts training (once enough workers have registered) and completes with the trained model.</summary>
+    public static async Task<DistributedResult> Train(IActorRef server, Architecture architecture)
+    {
+        var finished = await server.Ask<TrainingFinished>(StartTraining.Instance, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+        if (finished.Failure is not null) throw new TrainingDivergedException(finished.Failure);
+        return new DistributedResult(new Mlp(architecture, finished.Parameters), finished);
+    }
+}
