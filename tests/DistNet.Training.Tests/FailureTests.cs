@@ -59,9 +59,12 @@ public class FailureTests
     [Fact]
     public void Late_answers_after_a_timeout_are_recognised_and_never_applied_twice()
     {
-        var slowOnce = new SlowOnce(task: 3, TimeSpan.FromMilliseconds(600));
-        var result = Run(faults: i => i == 2 ? slowOnce : NoFaults.Instance,
-            distributed: new DistributedSettings { Workers = 3, TaskTimeout = TimeSpan.FromMilliseconds(200) });
+        // Worker 2 sits on its third task for 300 ms; after 100 ms the task goes to another
+        // worker. The others take 5 ms a task, so training is still on when the late answer comes.
+        var slowOnce = new SlowOnce(task: 3, TimeSpan.FromMilliseconds(300));
+        var steady = new TestFaults { Delay = TimeSpan.FromMilliseconds(5) };
+        var result = Run(faults: i => i == 2 ? slowOnce : steady,
+            distributed: new DistributedSettings { Workers = 3, TaskTimeout = TimeSpan.FromMilliseconds(100) });
         Assert.True(result.Stats.TimedOut >= 1);
         Assert.True(result.Stats.StaleAnswers >= 1, $"stale answers: {result.Stats.StaleAnswers}");
         Assert.True(result.LedgerExactlyOnce);
@@ -72,15 +75,15 @@ public class FailureTests
     public void Backup_workers_let_steps_go_on_without_the_straggler()
     {
         var data = TrainingFixtures.Digits;
-        var slow = new TestFaults { Delay = TimeSpan.FromMilliseconds(30) };
+        var slow = new TestFaults { Delay = TimeSpan.FromMilliseconds(10) };
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var result = LocalTraining.Run(TrainingFixtures.DigitsModel(), data.Train, data.Validation, TrainingFixtures.Settings(epochs: 4),
+        var result = LocalTraining.Run(TrainingFixtures.DigitsModel(), data.Train, data.Validation, TrainingFixtures.Settings(epochs: 10),
             new DistributedSettings { Workers = 3, BackupWorkers = 1 }, faults: i => i == 2 ? slow : NoFaults.Instance);
-        // 160 steps; waiting for the straggler would take at least 160 × 30 ms = 4.8 s.
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4.8), $"took {clock.Elapsed}");
-        Assert.True(slow.Tasks < 80, $"the straggler got {slow.Tasks} tasks; steps should not wait for it");
+        // 400 steps; waiting for the straggler would take at least 400 × 10 ms = 4 s.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"took {clock.Elapsed}");
+        Assert.True(slow.Tasks < 200, $"the straggler got {slow.Tasks} tasks; steps should not wait for it");
         Assert.True(result.Stats.DroppedLate >= 1, $"the straggler's answers arrive after their steps ({clock.Elapsed})");
-        Assert.Equal(160, result.Stats.Updates);
+        Assert.Equal(400, result.Stats.Updates);
         // By design the straggler's samples are left out: the ledger shows them missing.
         Assert.False(result.LedgerExactlyOnce);
     }

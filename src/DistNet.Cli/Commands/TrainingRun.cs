@@ -72,5 +72,7 @@ public static class TrainingRun
         if (s.DroppedLate > 0) events.Add($"{s.DroppedLate} late gradients dropped");
         if (distributed.Mode != TrainingMode.Sync) events.Add($"staleness mean {s.MeanStaleness:F2}, max {s.MaxStaleness}");
         output.WriteLine($"{s.Updates} updates, {s.TasksSent} tasks" + (events.Count > 0 ? "; " + string.Join(", ", events) : ""));
+        if (s.TasksPerWorker.Count > 1)
+            output.WriteLine("tasks per worker: " + string.Join(", ", s.TasksPerWorker.Select(t => $"{t.Key}: {t.Value}")));
     }
 }

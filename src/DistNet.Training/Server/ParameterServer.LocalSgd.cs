@@ -50,8 +50,7 @@ public sealed partial class ParameterServer
 
     private void SendLocalBlock(int block, int[][] batches, IActorRef? avoid)
     {
-        var workers = _workers.Where(w => !w.Value.Equals(avoid)).ToList();
-        if (workers.Count == 0) workers = _workers.ToList();
+        var workers = Candidates(avoid is null ? null : new HashSet<IActorRef> { avoid });
         if (workers.Count == 0) { _unassigned.Add(new ShardTask(block, [])); return; }
         var (id, worker) = workers[block % workers.Count];
         SendLocalBlock(block, batches, id, worker);

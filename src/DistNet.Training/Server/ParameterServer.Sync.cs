@@ -61,8 +61,7 @@ public sealed partial class ParameterServer
     /// <summary>Contiguous runs of shards to the live workers in id order, passing over those to avoid if others exist.</summary>
     private void Distribute(IReadOnlyList<ShardTask> shards, IReadOnlySet<IActorRef>? avoid)
     {
-        var workers = _workers.Where(w => avoid is null || !avoid.Contains(w.Value)).ToList();
-        if (workers.Count == 0) workers = _workers.ToList();
+        var workers = Candidates(avoid);
         if (workers.Count == 0)
         {
             _unassigned.AddRange(shards); // until a worker registers
@@ -99,6 +98,7 @@ public sealed partial class ParameterServer
         if (!_running) return;
         if (_abandoned.Remove(answer.TaskId))
         {
+            _suspects.Remove(Sender);
             _stats = _stats with { DroppedLate = _stats.DroppedLate + 1 };
             return;
         }

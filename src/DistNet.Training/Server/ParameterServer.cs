@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Event;
 using DistNet.Core.Nn;
 using DistNet.Core.Optim;
 using DistNet.Core.Training;
@@ -27,6 +28,8 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
     // Live workers by id (sorted, so that work is spread in a reproducible order).
     private readonly SortedDictionary<int, IActorRef> _workers = new();
     private readonly Dictionary<long, Outstanding> _outstanding = new();
+    private readonly HashSet<IActorRef> _suspects = new();
+    private readonly SortedDictionary<int, long> _tasksPerWorker = new();
     private readonly List<EpochReport> _history = new();
     private readonly List<LedgerEpoch> _ledgerHistory = new();
     private TrainingStats _stats = new();
@@ -71,6 +74,9 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         Receive<GradientsComputed>(OnGradients);
         Receive<LocalStepsDone>(OnLocalSteps);
         Receive<TaskTimedOut>(OnTimeout);
+        // Anything else (a foreign or mistaken message from the network) is logged and dropped.
+        ReceiveAny(message => Context.GetLogger().Warning("parameter server dropped an unexpected {0} from {1}",
+            message.GetType().FullName, Sender));
     }
 
     public static Props Props(ServerSetup setup) => Akka.Actor.Props.Create(() => new ParameterServer(setup));
@@ -80,6 +86,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
     private void OnRegister(RegisterWorker register)
     {
         _stats = _stats with { Registrations = _stats.Registrations + 1 };
+        _suspects.Remove(Sender);
         if (_workers.TryGetValue(register.WorkerId, out var known) && known.Equals(Sender))
         {
             // The same actor registering again has been restarted: what it was doing is lost.
@@ -127,7 +134,19 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
     {
         if (!_outstanding.Remove(timeout.TaskId, out var task)) return;
         _stats = _stats with { TimedOut = _stats.TimedOut + 1, Reassigned = _stats.Reassigned + 1 };
+        // Until it answers again, a worker that let work time out gets none: it may be dead
+        // without the cluster having noticed yet, and every step would wait for it again.
+        _suspects.Add(task.Worker);
         Redo(task, avoid: task.Worker);
+    }
+
+    /// <summary>Live workers to give work to, in id order: not the avoided ones nor suspects, unless nobody else is left.</summary>
+    private List<KeyValuePair<int, IActorRef>> Candidates(IReadOnlySet<IActorRef>? avoid)
+    {
+        var healthy = _workers.Where(w => !_suspects.Contains(w.Value) && (avoid is null || !avoid.Contains(w.Value))).ToList();
+        if (healthy.Count > 0) return healthy;
+        var notAvoided = _workers.Where(w => avoid is null || !avoid.Contains(w.Value)).ToList();
+        return notAvoided.Count > 0 ? notAvoided : _workers.ToList();
     }
 
     private void Redo(Outstanding task, IActorRef avoid)
@@ -145,6 +164,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         _outstanding[taskId] = new Outstanding(worker, workerId, work);
         Timers.StartSingleTimer(taskId, new TaskTimedOut(taskId), _distributed.TaskTimeout);
         _stats = _stats with { TasksSent = _stats.TasksSent + 1 };
+        _tasksPerWorker[workerId] = _tasksPerWorker.GetValueOrDefault(workerId) + 1;
         worker.Tell(message, Self);
     }
 
@@ -153,6 +173,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
     /// <summary>The task an answer belongs to, or null (counted) when it is late, duplicated or unknown.</summary>
     private Outstanding? Accept(long taskId)
     {
+        _suspects.Remove(Sender); // it answers, so it is alive
         if (!_outstanding.Remove(taskId, out var task))
         {
             _stats = _stats with { StaleAnswers = _stats.StaleAnswers + 1 };
@@ -273,6 +294,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         {
             MeanStaleness = _stats.Updates == 0 ? 0 : _stalenessSum / _stats.Updates,
             Clocks = _clockRecords.ToArray(),
+            TasksPerWorker = new Dictionary<int, long>(_tasksPerWorker),
         };
         _replyTo?.Tell(new TrainingFinished((float[])_parameters.Clone(), _history.ToArray(),
             _best is null ? _history.Count : _bestEpoch, stoppedEarly, stats, _ledgerHistory.ToArray(), failure));

@@ -45,6 +45,8 @@ public sealed record TrainingStats
     public long MaxStaleness { get; init; }
     /// <summary>SSP: every task start, with the worker's clock and the slowest live worker's clock.</summary>
     public ClockRecord[] Clocks { get; init; } = [];
+    /// <summary>Tasks handed to each worker id: who did the work.</summary>
+    public IReadOnlyDictionary<int, long> TasksPerWorker { get; init; } = new Dictionary<int, long>();
 }
 
 public sealed record ClockRecord(int WorkerId, long Clock, long SlowestClock);
