@@ -56,4 +56,9 @@ public sealed class CompositeObserver(params ITrainingObserver?[] observers) : I
     {
         foreach (var o in observers) o?.OnEpoch(report);
     }
+
+    public void OnNotice(string message)
+    {
+        foreach (var o in observers) o?.OnNotice(message);
+    }
 }

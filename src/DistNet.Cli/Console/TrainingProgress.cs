@@ -48,6 +48,12 @@ public sealed class TrainingProgress : ITrainingObserver, IDisposable
         _output.WriteLine(line);
     }
 
+    public void OnNotice(string message)
+    {
+        ClearBar();
+        _output.WriteLine($"  note: {message}");
+    }
+
     private void ClearBar()
     {
         if (!_barShown) return;

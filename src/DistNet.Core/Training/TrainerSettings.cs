@@ -39,4 +39,7 @@ public interface ITrainingObserver
 {
     void OnBatch(int epoch, int batch, int batchesPerEpoch, double runningLoss) { }
     void OnEpoch(EpochReport report) { }
+
+    /// <summary>Something a user watching the run should know: a worker lost, joined, restarted.</summary>
+    void OnNotice(string message) { }
 }

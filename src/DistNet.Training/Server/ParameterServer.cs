@@ -90,12 +90,14 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         if (_workers.TryGetValue(register.WorkerId, out var known) && known.Equals(Sender))
         {
             // The same actor registering again has been restarted: what it was doing is lost.
+            _setup.Observer?.OnNotice($"worker {register.WorkerId} restarted");
             Reclaim(Sender);
         }
         else
         {
             if (known is not null) Reclaim(known);
             _workers[register.WorkerId] = Sender;
+            if (_running) _setup.Observer?.OnNotice($"worker {register.WorkerId} joined ({Sender.Path.Address})");
             Context.Watch(Sender);
         }
         if (!_running)
@@ -112,6 +114,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         if (entry.Value is null) return;
         _workers.Remove(entry.Key);
         _stats = _stats with { WorkersLost = _stats.WorkersLost + 1 };
+        _setup.Observer?.OnNotice($"worker {entry.Key} lost ({worker.Path.Address}); its work goes to the others");
         foreach (var taskId in _abandoned.Where(a => a.Value.Equals(worker)).Select(a => a.Key).ToList()) _abandoned.Remove(taskId);
         Reclaim(worker);
     }
@@ -136,7 +139,8 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         _stats = _stats with { TimedOut = _stats.TimedOut + 1, Reassigned = _stats.Reassigned + 1 };
         // Until it answers again, a worker that let work time out gets none: it may be dead
         // without the cluster having noticed yet, and every step would wait for it again.
-        _suspects.Add(task.Worker);
+        if (_suspects.Add(task.Worker))
+            _setup.Observer?.OnNotice($"worker {task.WorkerId} did not answer within {_distributed.TaskTimeout.TotalSeconds:0.###} s; its work goes to the others");
         Redo(task, avoid: task.Worker);
     }
 

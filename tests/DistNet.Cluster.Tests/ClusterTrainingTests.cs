@@ -1,0 +1,80 @@
+namespace DistNet.Cluster.Tests;
+
+/// <summary>Real processes on 127.0.0.1: one parameter server and worker nodes.</summary>
+[Collection("cluster processes")]
+public class ClusterTrainingTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    private static string[] Job(string modelOut, int epochs) =>
+        ["--epochs", epochs.ToString(), "--hidden", "16", "--model-out", modelOut, "--task-timeout", "2"];
+
+    [Fact]
+    public void A_server_and_two_worker_processes_train_the_same_model_as_two_workers_in_process()
+    {
+        using var dir = new TempDir();
+        int port = NodeProcess.FreePort();
+        string seed = $"akka.tcp://distnet@127.0.0.1:{port}";
+        using var ps = new NodeProcess("ps", ["node", "--role", "ps", "--port", port.ToString(), "--min-workers", "2", .. Job(dir.File("cluster.json"), 3)]);
+        ps.WaitFor("waiting for 2 workers", Patience);
+        using var w1 = new NodeProcess("worker 1", "node", "--seed-nodes", seed);
+        using var w2 = new NodeProcess("worker 2", "node", "--seed-nodes", seed);
+        Assert.Equal(0, ps.WaitForExit(Patience));
+        Assert.Contains("exactly once in each of 3 epochs", ps.Output);
+        Assert.Equal(0, w1.WaitForExit(Patience));
+        Assert.Equal(0, w2.WaitForExit(Patience));
+
+        var local = CliRunner.Run(["train", "--workers", "2", .. Job(dir.File("local.json"), 3)]);
+        Assert.True(local.ExitCode == 0, local.Error);
+        Assert.Equal(File.ReadAllBytes(dir.File("local.json")), File.ReadAllBytes(dir.File("cluster.json")));
+    }
+
+    [Fact]
+    public void A_worker_killed_mid_training_is_noticed_its_shards_reassigned_and_a_fresh_worker_joins()
+    {
+        using var dir = new TempDir();
+        int port = NodeProcess.FreePort();
+        string seed = $"akka.tcp://distnet@127.0.0.1:{port}";
+        // Long enough (tens of seconds) to kill a worker, see it downed, and have a new one join.
+        string[] job = [.. Job(dir.File("cluster.json"), 100), "--batch", "8"];
+        using var ps = new NodeProcess("ps", ["node", "--role", "ps", "--port", port.ToString(), "--min-workers", "2", .. job]);
+        ps.WaitFor("waiting for 2 workers", Patience);
+        using var w1 = new NodeProcess("worker 1", "node", "--seed-nodes", seed);
+        using var w2 = new NodeProcess("worker 2", "node", "--seed-nodes", seed);
+        ps.WaitFor("epoch   2/100", Patience);
+        w2.KillHard();
+        ps.WaitFor("lost (akka.tcp://", Patience);
+        using var w3 = new NodeProcess("worker 3", "node", "--seed-nodes", seed);
+        ps.WaitFor("worker 2 joined", Patience);
+        Assert.Equal(0, ps.WaitForExit(Patience));
+
+        Assert.Contains("exactly once in each of 100 epochs", ps.Output);
+        var summary = ps.WaitFor(" updates, ", TimeSpan.Zero);
+        Assert.Contains("1 workers lost", summary);
+        // Worker ids: 0 and 1 from the first nodes, 2 from the fresh one, which did work.
+        var perWorker = ps.WaitFor("tasks per worker:", TimeSpan.Zero);
+        Assert.Matches(@"2: [1-9]\d*", perWorker);
+
+        var local = CliRunner.Run(["train", "--workers", "2", .. Job(dir.File("local.json"), 100), "--batch", "8"]);
+        Assert.True(local.ExitCode == 0, local.Error);
+        Assert.Equal(File.ReadAllBytes(dir.File("local.json")), File.ReadAllBytes(dir.File("cluster.json")));
+    }
+}
+
+public sealed class TempDir : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("distnet-cluster-").FullName;
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+    public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
+}
+
+public static class CliRunner
+{
+    public static (int ExitCode, string Output, string Error) Run(string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = DistNet.Cli.CliApp.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+}
