@@ -67,18 +67,33 @@ public sealed record NodeSettings
         if (WorkersPerNode < 1) throw new ArgumentException("--workers-per-node must be at least 1");
         if (MinWorkers < 1) throw new ArgumentException("--min-workers must be at least 1");
         if (TlsCert.Length > 0 != TlsKey.Length > 0) throw new ArgumentException("TLS needs both --tls-cert and --tls-key");
-        foreach (var seed in SeedNodes)
-            if (!seed.StartsWith("akka.tcp://distnet@", StringComparison.Ordinal) || !Uri.TryCreate(seed, UriKind.Absolute, out var uri) || uri.Port <= 0)
-                throw new ArgumentException($"seed node '{seed}' is not of the form akka.tcp://distnet@HOST:PORT");
+        foreach (var seed in SeedNodes) SeedAddress(seed);
         if (Role == NodeRole.Worker && SeedNodes.Length == 0)
             throw new ArgumentException("a worker needs --seed-nodes (the parameter server's address, akka.tcp://distnet@HOST:PORT)");
+    }
+
+    /// <summary>
+    /// A seed as Akka wants it: akka.tcp:// without TLS, akka.ssl.tcp:// with it. Users may write
+    /// either scheme, or just HOST:PORT; the scheme follows the TLS setting, so that one list of
+    /// seeds works for both.
+    /// </summary>
+    public string SeedAddress(string seed)
+    {
+        string rest = seed;
+        foreach (var scheme in new[] { "akka.tcp://", "akka.ssl.tcp://" })
+            if (seed.StartsWith(scheme, StringComparison.Ordinal)) rest = seed[scheme.Length..];
+        if (rest.StartsWith("distnet@", StringComparison.Ordinal)) rest = rest["distnet@".Length..];
+        int colon = rest.LastIndexOf(':');
+        if (rest.Contains('/') || rest.Contains('@') || colon <= 0 || !int.TryParse(rest[(colon + 1)..], out var port) || port is <= 0 or > 65535)
+            throw new ArgumentException($"seed node '{seed}' is not of the form akka.tcp://distnet@HOST:PORT (or HOST:PORT)");
+        return (TlsEnabled ? "akka.ssl.tcp://distnet@" : "akka.tcp://distnet@") + rest;
     }
 
     /// <summary>These settings as HOCON, over the reference configuration.</summary>
     public Config ToConfig(Config reference)
     {
         string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
-        var seeds = string.Join(", ", SeedNodes.Select(Quote));
+        var seeds = string.Join(", ", SeedNodes.Select(SeedAddress).Select(Quote));
         var hocon = $$"""
             distnet.node {
               role = {{Role.ToString().ToLowerInvariant()}}

@@ -65,7 +65,7 @@ public static class NodeCommand
             if (settings.Role == NodeRole.Worker)
             {
                 using var workerSystem = ClusterNode.Start(settings);
-                output.WriteLine($"worker node {Akka.Cluster.Cluster.Get(workerSystem).SelfAddress} joining {string.Join(", ", settings.SeedNodes)} with {settings.WorkersPerNode} worker{(settings.WorkersPerNode == 1 ? "" : "s")}");
+                output.WriteLine($"worker node {Akka.Cluster.Cluster.Get(workerSystem).SelfAddress} joining {string.Join(", ", settings.SeedNodes.Select(settings.SeedAddress))} with {settings.WorkersPerNode} worker{(settings.WorkersPerNode == 1 ? "" : "s")}");
                 ClusterNode.RunWorkerNode(workerSystem, settings.WorkersPerNode).GetAwaiter().GetResult();
                 output.WriteLine("worker node stopped");
                 return ExitCodes.Ok;
