@@ -114,7 +114,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         if (entry.Value is null) return;
         _workers.Remove(entry.Key);
         _stats = _stats with { WorkersLost = _stats.WorkersLost + 1 };
-        _setup.Observer?.OnNotice($"worker {entry.Key} lost ({worker.Path.Address}); its work goes to the others");
+        if (_running) _setup.Observer?.OnNotice($"worker {entry.Key} lost ({worker.Path.Address}); its work goes to the others");
         foreach (var taskId in _abandoned.Where(a => a.Value.Equals(worker)).Select(a => a.Key).ToList()) _abandoned.Remove(taskId);
         Reclaim(worker);
     }

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Starts a parameter server and N worker processes on 127.0.0.1, waits for the result, stops them all.
+#   deploy/local/run-cluster.sh [WORKERS] [training options for the ps...]
+#   e.g. deploy/local/run-cluster.sh 3 --epochs 20 --hidden 64 --model-out model.json
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+workers=${1:-2}
+shift || true
+port=${DISTNET_PORT:-4053}
+logs=${DISTNET_LOGS:-$(mktemp -d)}
+
+dotnet build src/DistNet.Cli -c Release -v quiet -nologo >/dev/null
+distnet=(dotnet "src/DistNet.Cli/bin/Release/net10.0/distnet.dll")
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+"${distnet[@]}" node --role ps --host 127.0.0.1 --port "$port" --min-workers "$workers" "$@" 2>&1 | tee "$logs/ps.log" &
+ps_pid=$!
+pids+=("$ps_pid")
+for i in $(seq 1 "$workers"); do
+  "${distnet[@]}" node --role worker --host 127.0.0.1 --seed-nodes "akka.tcp://distnet@127.0.0.1:$port" \
+    >"$logs/worker-$i.log" 2>&1 &
+  pids+=($!)
+done
+echo "ps and $workers workers started; worker logs in $logs" >&2
+wait "$ps_pid"
