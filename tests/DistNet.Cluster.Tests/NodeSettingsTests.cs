@@ -1,0 +1,77 @@
+namespace DistNet.Cluster.Tests;
+
+public class NodeSettingsTests
+{
+    [Fact]
+    public void Defaults_come_from_reference_conf_and_are_pinned()
+    {
+        var s = NodeSettings.FromConfig(NodeConfig.Reference);
+        Assert.Equal(NodeRole.Worker, s.Role);
+        Assert.Equal("127.0.0.1", s.Host);
+        Assert.Equal(0, s.Port);
+        Assert.Empty(s.SeedNodes);
+        Assert.Equal(1, s.WorkersPerNode);
+        Assert.Equal(1, s.MinWorkers);
+        Assert.False(s.TlsEnabled);
+        var config = NodeConfig.Reference;
+        Assert.Equal(64L * 1024 * 1024, config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size"));
+        Assert.Equal("keep-majority", config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
+    }
+
+    [Fact]
+    public void Environment_variables_override_the_defaults()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["DISTNET_ROLE"] = "ps", ["DISTNET_HOST"] = "0.0.0.0", ["DISTNET_PORT"] = "4053",
+            ["DISTNET_SEED_NODES"] = "a:1, b:2", ["DISTNET_WORKERS_PER_NODE"] = "3", ["DISTNET_MIN_WORKERS"] = "5",
+        };
+        var s = NodeSettings.FromEnvironment(NodeConfig.Reference, name => env.GetValueOrDefault(name));
+        Assert.Equal((NodeRole.Ps, "0.0.0.0", 4053, 3, 5), (s.Role, s.Host, s.Port, s.WorkersPerNode, s.MinWorkers));
+        Assert.Equal(["a:1", "b:2"], s.SeedNodes);
+        var config = s.ToConfig(NodeConfig.Reference);
+        Assert.Equal(4053, config.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.Equal(["akka.tcp://distnet@a:1", "akka.tcp://distnet@b:2"], config.GetStringList("akka.cluster.seed-nodes"));
+        Assert.Equal(["ps"], config.GetStringList("akka.cluster.roles"));
+    }
+
+    [Theory]
+    [InlineData("akka.tcp://distnet@h:4053", false, "akka.tcp://distnet@h:4053")]
+    [InlineData("akka.tcp://distnet@h:4053", true, "akka.ssl.tcp://distnet@h:4053")]
+    [InlineData("h:4053", true, "akka.ssl.tcp://distnet@h:4053")]
+    [InlineData("akka.ssl.tcp://distnet@10.0.0.5:7", false, "akka.tcp://distnet@10.0.0.5:7")]
+    public void Seed_addresses_follow_the_TLS_setting(string seed, bool tls, string expected)
+    {
+        var s = new NodeSettings { TlsCert = tls ? "c" : "", TlsKey = tls ? "k" : "" };
+        Assert.Equal(expected, s.SeedAddress(seed));
+    }
+
+    [Theory]
+    [InlineData("DISTNET_PORT", "many", "DISTNET_PORT")]
+    [InlineData("DISTNET_ROLE", "boss", "unknown role 'boss'")]
+    public void Bad_environment_values_are_named(string name, string value, string expected)
+    {
+        var e = Assert.Throws<ArgumentException>(() => NodeSettings.FromEnvironment(NodeConfig.Reference, n => n == name ? value : null));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Print_config_shows_the_effective_settings_and_bad_ones_are_one_line_errors()
+    {
+        var print = CliRunner.Run(["node", "--role", "ps", "--port", "4999", "--min-workers", "3", "--print-config"]);
+        Assert.Equal(0, print.ExitCode);
+        Assert.Contains("\"min-workers\" : 3", print.Output.Replace("min-workers : 3", "\"min-workers\" : 3"));
+        Assert.Contains("4999", print.Output);
+        Assert.Contains("maximum-frame-size", print.Output);
+
+        var worker = CliRunner.Run(["node", "--role", "worker"]);
+        Assert.Equal(2, worker.ExitCode);
+        Assert.Contains("needs --seed-nodes", worker.Error);
+        var seed = CliRunner.Run(["node", "--seed-nodes", "nowhere"]);
+        Assert.Equal(2, seed.ExitCode);
+        Assert.Contains("'nowhere'", seed.Error);
+        var tls = CliRunner.Run(["node", "--role", "ps", "--tls-cert", "/no/such.crt", "--print-config"]);
+        Assert.Equal(2, tls.ExitCode);
+        Assert.Contains("--tls-key", tls.Error);
+    }
+}
