@@ -21,6 +21,9 @@ public static class CliApp
             PredictCommand.Create(output),
             GradcheckCommand.Create(output),
             NodeCommand.Create(output),
+            SweepCommand.Create(output),
+            BoundaryCommand.Create(output),
+            PlotCommand.Create(output),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -85,4 +85,62 @@ public static class CommonOptions
     {
         if (!condition) throw new UsageException(message);
     }
+
+    // Sweeps and pictures (sweep, boundary, plot, train --plot)
+    public static Option<string> HiddenCandidates(string defaultCandidates) => new("--hidden")
+    {
+        Description = "Candidates to compare: 1,2,4 is one hidden layer of each size (0: the perceptron); " +
+            "\"8;16,8\" separates candidates with ';' and their layers with ','",
+        DefaultValueFactory = _ => defaultCandidates,
+    };
+    public static Option<string> PlaneData() => new("--data") { Description = "2-D data set: circles, xor, moons, spirals or csv:FILE with two feature columns", DefaultValueFactory = _ => "circles" };
+    public static Option<string?> TableOut() => new("--table-out") { Description = "Also write the table of candidates here (FILE.csv or FILE.json)" };
+    public static Option<string?> Plot() => new("--plot") { Description = "At the end, draw the learning curves (loss and accuracy per epoch) into this PNG" };
+    public static Option<string> ImageOut() => new("--out") { Description = "The PNG image to write", Required = true };
+    public static Option<int> PanelSize() => new("--panel-size") { Description = "Width and height of each panel, in pixels", DefaultValueFactory = _ => 380 };
+    public static Option<string> ImageSize() => new("--size") { Description = "Image size in pixels, WIDTHxHEIGHT", DefaultValueFactory = _ => "1100x450" };
+    public static Option<string?> Labels() => new("--labels") { Description = "Legend labels of the runs, comma-separated, one per file (default: the file names)" };
+    public static Option<string?> Title() => new("--title") { Description = "Title put before each panel's name" };
+
+    /// <summary>
+    /// Hidden-layer candidates: "8;16,8;32,16" is three candidates of one or two layers each;
+    /// a list without ';' such as "1,2,4" is one single-layer candidate per size, and 0 stands
+    /// for no hidden layer (the perceptron) in either form.
+    /// </summary>
+    public static int[][] ParseCandidates(string text)
+    {
+        var trimmed = text.Trim();
+        Require(trimmed.Length > 0, "--hidden: no candidates (expected e.g. 1,2,4,8 or \"8;16,8\")");
+        if (trimmed.Contains(';'))
+            return trimmed.Split(';', StringSplitOptions.TrimEntries).Select(part =>
+            {
+                Require(part.Length > 0, $"--hidden: an empty candidate in '{trimmed}' (write 0 for the perceptron)");
+                return ParseHidden(part);
+            }).ToArray();
+        return trimmed.Split(',', StringSplitOptions.TrimEntries).Select(part =>
+        {
+            Require(part.Length > 0, $"--hidden: an empty candidate in '{trimmed}'");
+            return ParseHidden(part);
+        }).ToArray();
+    }
+
+    /// <summary>Hidden sizes as the user writes them: "16,8", or "0" for the perceptron.</summary>
+    public static string FormatHidden(int[] hidden) => hidden.Length == 0 ? "0" : string.Join(",", hidden);
+
+    /// <summary>Checked before any training, so that a typo does not cost the whole run.</summary>
+    public static void RequirePng(string? path, string option)
+    {
+        if (path is null) return;
+        Require(string.Equals(Path.GetExtension(path), ".png", StringComparison.OrdinalIgnoreCase),
+            $"{option}: '{path}' must be a .png file");
+    }
+
+    public static (int Width, int Height) ParseImageSize(string text)
+    {
+        var parts = text.ToLowerInvariant().Split('x', StringSplitOptions.TrimEntries);
+        if (parts.Length == 2 && int.TryParse(parts[0], out int width) && int.TryParse(parts[1], out int height)
+            && width is >= 200 and <= 10000 && height is >= 150 and <= 10000)
+            return (width, height);
+        throw new UsageException($"--size: '{text}' is not WIDTHxHEIGHT in pixels (e.g. 1100x450; at least 200x150, at most 10000x10000)");
+    }
 }

@@ -40,9 +40,15 @@ public sealed class CandidateTrainer : ReceiveActor
             // diverges (or has a shape the data cannot take) must not stop the others.
             var nothing = new CandidateScore(double.NaN, null);
             Sender.Tell(new CandidateTrained(task.Index, task.Hidden, _id, [], [], 0, nothing,
-                _job.Validation.Count > 0 ? nothing : null, clock.Elapsed.TotalSeconds, e.Message));
+                _job.Validation.Count > 0 ? nothing : null, clock.Elapsed.TotalSeconds, Describe(e)));
         }
     }
+
+    // With a penalty on, NaN weights make the penalty's MathF.Sign throw before the trainer's
+    // own end-of-epoch check can say "diverged"; say it in the trainer's words.
+    private static string Describe(Exception e) => e is ArithmeticException && e.Message.Contains("Not-a-Number")
+        ? "training diverged: a weight became NaN; try a smaller --lr"
+        : e.Message;
 
     private static CandidateScore? Score(Mlp model, Core.Data.Dataset data)
     {
