@@ -61,7 +61,7 @@ public static class Losses
                     break;
                 case Loss.Mae:
                     sum += Math.Abs((double)x - t);
-                    if (!g.IsEmpty) g[j] = MathF.Sign(x - t) * gradScale;
+                    if (!g.IsEmpty) g[j] = Penalty.Sign(x - t) * gradScale;
                     break;
                 case Loss.Bce:
                     // −[t log σ(x) + (1−t) log(1−σ(x))] = max(x,0) − x·t + log(1 + e^−|x|)

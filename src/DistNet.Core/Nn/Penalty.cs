@@ -22,6 +22,12 @@ public sealed record Penalty(double L1, double L2)
         return L1 * abs + L2 * squares;
     }
 
+    /// <summary>
+    /// sign(x), except that NaN passes through as NaN where MathF.Sign would throw: a diverged
+    /// run must reach the trainer's divergence check, not fail inside the penalty.
+    /// </summary>
+    internal static float Sign(float x) => x > 0 ? 1f : x < 0 ? -1f : x == 0 ? 0f : float.NaN;
+
     /// <summary>gradient += λ1·sign(w) + 2λ2·w on every weight.</summary>
     public void AddGradient(ParameterLayout layout, ReadOnlySpan<float> parameters, Span<float> gradient)
     {
@@ -32,7 +38,7 @@ public sealed record Penalty(double L1, double L2)
             var (offset, length) = layout.WeightRange(l);
             var w = parameters.Slice(offset, length);
             var g = gradient.Slice(offset, length);
-            for (int i = 0; i < w.Length; i++) g[i] += l1 * MathF.Sign(w[i]) + twoL2 * w[i];
+            for (int i = 0; i < w.Length; i++) g[i] += l1 * Sign(w[i]) + twoL2 * w[i];
         }
     }
 }

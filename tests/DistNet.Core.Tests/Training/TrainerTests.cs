@@ -56,6 +56,17 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Divergence_with_a_penalty_is_reported_as_divergence()
+    {
+        var split = Circles();
+        var architecture = Architecture.Create(2, [8], Activation.Relu, 1, Loss.Mae);
+        var regression = new Dataset("r", 2, split.Train.Features, split.Train.Features.Where((_, i) => i % 2 == 0).Select(v => v * 1e30f).ToArray(), 1);
+        var e = Assert.Throws<TrainingDivergedException>(() => Trainer.Train(Mlp.Initialize(architecture, 1), regression,
+            new Dataset("none", 2, [], [], 1), new TrainerSettings { Epochs = 50, Penalty = new Penalty(0.1, 0.1), Optimizer = new OptimizerSettings(OptimizerKind.Sgd, 1e30) }));
+        Assert.Contains("diverged", e.Message);
+    }
+
+    [Fact]
     public void A_learning_rate_that_diverges_is_reported()
     {
         var split = Circles();
