@@ -141,18 +141,22 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", default="/work/shared/data/fashion-mnist")
     p.add_argument("--json")
-    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--reps", type=int, default=5)
     p.add_argument("--steps", type=int, default=469)
     p.add_argument("--warmup-steps", type=int, default=469)
     p.add_argument("--threads", default="1,2")
     p.add_argument("--activations", default="sigmoid,relu")
     p.add_argument("--no-inference", action="store_true")
+    p.add_argument("--torch-only-threads", default="1",
+                   help="thread counts for which an extra configuration calls only torch.set_num_threads and "
+                        "leaves OpenBLAS's own pool at its default (all CPUs), as a plain PyTorch script does; '' for none")
     a = p.parse_args()
 
     blas = openblas()
+    default_blas_threads = blas.openblas_get_num_threads() if blas else None
     print(f"PyTorch training benchmark — {datetime.datetime.now():%Y-%m-%d %H:%M}")
     print(f"runtime: Python {sys.version.split()[0]}, torch {torch.__version__}, numpy {np.__version__}, "
-          f"{os.cpu_count()} logical CPUs; OpenBLAS default threads: {blas.openblas_get_num_threads() if blas else '?'}")
+          f"{os.cpu_count()} logical CPUs; OpenBLAS default threads: {default_blas_threads or '?'}")
     print(f"load average before start: {load_average()} (other processes on the machine disturb wall-clock figures; samples per CPU-second much less)")
     print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')} OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '(unset)')}")
     t0 = time.perf_counter()
@@ -163,14 +167,20 @@ def main():
     print(f"per configuration: {a.warmup_steps} warm-up steps, then {a.reps} × {a.steps} timed steps (batch {BATCH}, sgd lr {LR}); median reported")
     print()
 
+    # torch.set_num_threads sets torch's own (OpenMP) pool; the sgemm inside runs on OpenBLAS's
+    # pool, which defaults to every CPU. Pinned configurations set both, as DistNet sets its BLAS;
+    # "torch only" ones call just torch.set_num_threads, as a plain PyTorch script does.
+    configs = [(int(t), True) for t in a.threads.split(",")]
+    configs += [(int(t), False) for t in a.torch_only_threads.split(",") if t.strip()] if blas else []
+    # Thread counts outermost, one thread first: a pool once started may keep spinning for a
+    # while after it is shrunk, which would disturb a one-thread measurement taken after it.
     results = []
-    for activation in a.activations.split(","):
-        for threads in (int(t) for t in a.threads.split(",")):
-            # torch.set_num_threads sets torch's own (OpenMP) pool; the sgemm inside runs on
-            # OpenBLAS's pool, which defaults to every CPU: set both, as DistNet sets its BLAS.
+    for threads, pinned in configs:
+        for activation in a.activations.split(","):
             torch.set_num_threads(threads)
+            blas_threads = threads if pinned else default_blas_threads
             if blas:
-                blas.openblas_set_num_threads(threads)
+                blas.openblas_set_num_threads(blas_threads)
             model = model_for(activation)
             loop = Loop(model, x, y)
             if a.warmup_steps:
@@ -188,26 +198,31 @@ def main():
                     evaluate(model, xt, yt)
                     rates.append(len(xt) / (time.perf_counter() - t))
                 infer = statistics.median(rates)
-            r = {"activation": activation, "threads": threads, "train_samples_per_second": train,
+            r = {"activation": activation, "threads": threads, "blas_threads": blas_threads, "torch_only": not pinned,
+                 "train_samples_per_second": train,
                  "train_repetitions": [round(v) for v in reps], "train_samples_per_cpu_second": per_cpu,
                  "inference_samples_per_second": infer,
                  "ms_per_step": 1e3 * BATCH / train}
             results.append(r)
-            print(f"  {activation:<8} {threads} thread(s): {train:9,.0f} samples/s (best {max(reps):,.0f}; {per_cpu:,.0f} per CPU-second)"
+            label = f"{threads} thread(s)" + ("" if pinned else f", OpenBLAS {blas_threads} (torch.set_num_threads only)")
+            print(f"  {activation:<8} {label}: {train:9,.0f} samples/s (best {max(reps):,.0f}; {per_cpu:,.0f} per CPU-second)"
                   + (f", inference {infer:,.0f} samples/s" if infer else ""))
 
     peak = status_mib("VmHWM:")
     print()
     print(f"784-256-128-10, softmax-ce, sgd, batch {BATCH}, float32; torch {torch.__version__} (OpenBLAS sgemm)")
-    print("activation  threads  train samples/s  (per CPU-s)  infer samples/s  ms/step")
+    print("activation  threads  BLAS threads  train samples/s  (per CPU-s)  infer samples/s  ms/step")
     for r in results:
         infer = f"{r['inference_samples_per_second']:,.0f}" if r["inference_samples_per_second"] else "-"
-        print(f"{r['activation']:<10}  {r['threads']:7}  {r['train_samples_per_second']:15,.0f}  "
+        blas_label = f"{r['blas_threads']}" + (" (default)" if r["torch_only"] else "")
+        print(f"{r['activation']:<10}  {r['threads']:7}  {blas_label:>12}  {r['train_samples_per_second']:15,.0f}  "
               f"{r['train_samples_per_cpu_second']:11,.0f}  {infer:>15}  {r['ms_per_step']:7.3f}")
     print(f"peak memory (VmHWM): {peak:.0f} MiB (after loading the data: {after_load:.0f} MiB)")
+    if any(r["torch_only"] for r in results):
+        print("BLAS threads '(default)': only torch.set_num_threads was called; OpenBLAS kept its own pool of every CPU.")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"implementation": "PyTorch", "date": f"{datetime.datetime.now():%Y-%m-%d %H:%M}", "load_average": load_average(),
+            json.dump({"implementation": "PyTorch", "date": f"{datetime.datetime.now():%Y-%m-%d %H:%M}", "load_average_at_end": load_average(),
                        "torch": torch.__version__, "data": a.data, "model": "784-256-128-10", "batch_size": BATCH,
                        "learning_rate": LR, "warmup_steps": a.warmup_steps, "steps_per_repetition": a.steps,
                        "repetitions": a.reps, "load_seconds": load_seconds, "configurations": results,

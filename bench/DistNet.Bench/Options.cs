@@ -8,7 +8,7 @@ internal sealed record Options
     public string DataDirectory { get; init; } = DefaultData;
     public string? JsonFile { get; init; }
     /// <summary>Timed repetitions per configuration; the median is reported.</summary>
-    public int Repetitions { get; init; } = 3;
+    public int Repetitions { get; init; } = 5;
     /// <summary>Steps per timed repetition (469 = one epoch of 60,000 samples at batch 128).</summary>
     public int Steps { get; init; } = 469;
     public int WarmupSteps { get; init; } = 469;
@@ -25,7 +25,7 @@ internal sealed record Options
         options:
           --data DIR          IDX directory (default /work/shared/data/fashion-mnist)
           --json FILE         also write the results as JSON
-          --reps N            timed repetitions per configuration, median reported (default 3)
+          --reps N            timed repetitions per configuration, median reported (default 5)
           --steps N           optimiser steps per repetition (default 469 = one epoch)
           --warmup-steps N    untimed steps before the first repetition (default 469)
           --threads LIST      BLAS thread counts, comma-separated (default 1,2)

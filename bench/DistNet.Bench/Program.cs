@@ -31,15 +31,23 @@ Console.WriteLine($"data: {options.DataDirectory}: {train.Count} train + {test.C
 Console.WriteLine($"per configuration: {options.WarmupSteps} warm-up steps, then {options.Repetitions} × {options.Steps} timed steps (batch {BatchSize}, sgd lr {LearningRate}); median reported");
 Console.WriteLine();
 
-var settings = new TrainerSettings { BatchSize = BatchSize, Seed = 1, Optimizer = new OptimizerSettings(OptimizerKind.Sgd, LearningRate) };
-var results = new List<ConfigResult>();
+var activations = new List<Activation>();
 foreach (var name in options.Activations)
 {
-    if (!Activations.TryParse(name, out var activation)) { Console.Error.WriteLine($"distnet-bench: unknown activation '{name}'"); return 2; }
-    var architecture = Architecture.Create(train.FeatureCount, hidden, activation, train.Classes!.Length, Loss.SoftmaxCrossEntropy);
-    foreach (int threads in options.Threads)
+    if (!Activations.TryParse(name, out var parsed)) { Console.Error.WriteLine($"distnet-bench: unknown activation '{name}', expected one of {string.Join(", ", Activations.Names)}"); return 2; }
+    activations.Add(parsed);
+}
+
+var settings = new TrainerSettings { BatchSize = BatchSize, Seed = 1, Optimizer = new OptimizerSettings(OptimizerKind.Sgd, LearningRate) };
+var results = new List<ConfigResult>();
+// Thread counts outermost, one thread first: OpenBLAS's pool may keep spinning for a while
+// after it is shrunk, which would disturb a one-thread measurement taken after it.
+foreach (int threads in options.Threads)
+{
+    Blas.SetThreadCount(threads);
+    foreach (var activation in activations)
     {
-        Blas.SetThreadCount(threads);
+        var architecture = Architecture.Create(train.FeatureCount, hidden, activation, train.Classes!.Length, Loss.SoftmaxCrossEntropy);
         // A fresh model per configuration: every configuration trains the same steps from the same start.
         var loop = new TrainingLoop(Mlp.Initialize(architecture, seed: 1), train, settings);
         if (options.WarmupSteps > 0) loop.Run(options.WarmupSteps);
@@ -106,6 +114,6 @@ internal sealed record ConfigResult(string Activation, int Threads, double Train
     double TrainSamplesPerCpuSecond, double? InferenceSamplesPerSecond, double MsPerStep, double GatherMs, double GradientMs, double RestMs,
     double? GemmAloneMs, double? GemmGflopPerSecond, string ParameterHash);
 
-internal sealed record BenchReport(string Implementation, string Date, string LoadAverage, string Blas, string Runtime, string Data, string Model,
+internal sealed record BenchReport(string Implementation, string Date, string LoadAverageAtEnd, string Blas, string Runtime, string Data, string Model,
     int BatchSize, double LearningRate, int WarmupSteps, int StepsPerRepetition, int Repetitions, double LoadSeconds,
-    IReadOnlyList<ConfigResult> Configurations, double PeakMemoryMiB, double MemoryAfterLoadMiB);
+    IReadOnlyList<ConfigResult> Configurations, double PeakMemoryMib, double MemoryAfterLoadMib);

@@ -50,7 +50,7 @@ public sealed class Batch(Dataset data)
     /// <summary>
     /// Asks for a sample's cache lines ahead of its copy. Shuffled samples lie at random places
     /// in a large array, and fetching the next one while copying this one cut the time of
-    /// gathering a batch of 128 Fashion-MNIST images by about a third.
+    /// gathering a batch of 128 Fashion-MNIST images by a quarter to a third.
     /// </summary>
     private static unsafe void Prefetch(ReadOnlySpan<float> sample)
     {
