@@ -11,6 +11,7 @@ Options options;
 try { options = Options.Parse(args); }
 catch (HelpRequested) { Console.WriteLine(Options.Usage); return 0; }
 catch (ArgumentException e) { Console.Error.WriteLine($"distnet-bench: {e.Message}\n\n{Options.Usage}"); return 2; }
+if (options.Suite != "training") return Suites.Run(options);
 
 const int BatchSize = 128, InferenceBatch = 1024;
 const double LearningRate = 0.1;

@@ -8,6 +8,7 @@ using DistNet.Core.Training;
 using DistNet.Training;
 using DistNet.Training.Hosting;
 using DistNet.Training.Server;
+using DistNet.Training.Telemetry;
 
 namespace DistNet.Cluster;
 
@@ -33,9 +34,9 @@ public static class ClusterNode
     /// <summary>Runs training on the ps node until it finishes, then leaves the cluster.</summary>
     public static async Task<DistributedResult> RunParameterServer(ActorSystem system, Mlp model, int trainingSamples,
         Dataset validation, TrainerSettings trainer, DistributedSettings distributed, JobDescription template,
-        ITrainingObserver? observer = null)
+        ITrainingObserver? observer = null, RunTelemetry? telemetry = null)
     {
-        var server = TrainingServer.Start(system, new ServerSetup(model, trainingSamples, validation, trainer, distributed, observer));
+        var server = TrainingServer.Start(system, new ServerSetup(model, trainingSamples, validation, trainer, distributed, observer, telemetry));
         system.ActorOf(JobHost.Props(template with { Server = server }), JobHost.Name);
         try
         {

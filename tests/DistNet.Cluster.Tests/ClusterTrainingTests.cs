@@ -2,7 +2,7 @@ namespace DistNet.Cluster.Tests;
 
 /// <summary>Real processes on 127.0.0.1: one parameter server and worker nodes.</summary>
 [Collection("cluster processes")]
-public class ClusterTrainingTests
+public partial class ClusterTrainingTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
@@ -15,7 +15,8 @@ public class ClusterTrainingTests
         using var dir = new TempDir();
         int port = NodeProcess.FreePort();
         string seed = $"akka.tcp://distnet@127.0.0.1:{port}";
-        using var ps = new NodeProcess("ps", ["node", "--role", "ps", "--port", port.ToString(), "--min-workers", "2", .. Job(dir.File("cluster.json"), 3)]);
+        using var ps = new NodeProcess("ps", ["node", "--role", "ps", "--port", port.ToString(), "--min-workers", "2", .. Job(dir.File("cluster.json"), 3),
+            "--metrics-out", dir.File("metrics.jsonl"), "--trace-out", dir.File("trace.json")]);
         ps.WaitFor("waiting for 2 workers", Patience);
         using var w1 = new NodeProcess("worker 1", "node", "--seed-nodes", seed);
         using var w2 = new NodeProcess("worker 2", "node", "--seed-nodes", seed);
@@ -23,6 +24,7 @@ public class ClusterTrainingTests
         Assert.Contains("exactly once in each of 3 epochs", ps.Output);
         Assert.Equal(0, w1.WaitForExit(Patience));
         Assert.Equal(0, w2.WaitForExit(Patience));
+        AssertMeasuredAcrossProcesses(dir, ps.Output);
 
         var local = CliRunner.Run(["train", "--workers", "2", .. Job(dir.File("local.json"), 3)]);
         Assert.True(local.ExitCode == 0, local.Error);
@@ -58,6 +60,36 @@ public class ClusterTrainingTests
         var local = CliRunner.Run(["train", "--workers", "2", .. Job(dir.File("local.json"), 100), "--batch", "8"]);
         Assert.True(local.ExitCode == 0, local.Error);
         Assert.Equal(File.ReadAllBytes(dir.File("local.json")), File.ReadAllBytes(dir.File("cluster.json")));
+    }
+}
+
+public partial class ClusterTrainingTests
+{
+    /// <summary>
+    /// Across processes the vector serializer supplies exact byte counts and codec times, and the wire
+    /// time is estimated; mailbox time (which needs one clock) is not reported.
+    /// </summary>
+    private static void AssertMeasuredAcrossProcesses(TempDir dir, string psOutput)
+    {
+        int parameters = 64 * 16 + 16 + 16 * 10 + 10;
+        var workers = File.ReadAllLines(dir.File("metrics.jsonl"))
+            .SelectMany(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("timings").GetProperty("workers").EnumerateArray())
+            .ToList();
+        Assert.NotEmpty(workers);
+        Assert.All(workers, w =>
+        {
+            long tasks = w.GetProperty("tasks").GetInt64();
+            long sent = w.GetProperty("bytesSent").GetInt64();
+            // Exact serialized sizes: the parameter vector plus the header and the sample indices.
+            Assert.InRange(sent, tasks * (4L * parameters + 32), tasks * (4L * parameters + 32 + 4 * 32 + 64));
+            Assert.True(w.GetProperty("codecSeconds").GetDouble() > 0);
+            Assert.True(w.GetProperty("wireSeconds").GetDouble() > 0);
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, w.GetProperty("mailboxSeconds").ValueKind);
+        });
+        Assert.Contains("stragglers: step time per worker", psOutput);
+        using var trace = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("trace.json")));
+        var names = trace.RootElement.GetProperty("traceEvents").EnumerateArray().Select(e => e.GetProperty("name").GetString()).ToHashSet();
+        Assert.Superset(new HashSet<string?> { "step", "compute", "serialize", "wire", "deserialize" }, names);
     }
 }
 

@@ -33,9 +33,14 @@ public sealed class VectorMessageSerializerTests : IDisposable
         Assert.Equal(compute.Parameters, back.Parameters);
         Assert.Equal(compute.Shards.Select(s => (s.Shard, string.Join(",", s.Samples))), back.Shards.Select(s => (s.Shard, string.Join(",", s.Samples))));
 
-        var computed = new GradientsComputed(7, 42, 3, [new ShardGradient(2, Vector(50), 12.5, 30, 32), new ShardGradient(5, Vector(50), 0.25, 1, 1)]);
+        var timings = new TaskTimings(WaitNs: 11, MailboxNs: -1, FaultNs: 13, ComputeNs: 14, BusyNs: 15, TaskEncodeNs: 16, TaskDecodeNs: 17, TaskBytes: 18)
+            { RepliedAt = 12345 };
+        var computed = new GradientsComputed(7, 42, 3, [new ShardGradient(2, Vector(50), 12.5, 30, 32), new ShardGradient(5, Vector(50), 0.25, 1, 1)])
+            { Timings = timings };
         var back2 = (GradientsComputed)RoundTrip(computed);
         Assert.Equal(3, back2.WorkerId);
+        // Durations travel; the worker's clock reading does not (it means nothing in another process).
+        Assert.Equal(timings with { RepliedAt = 0 }, back2.Timings);
         for (int i = 0; i < 2; i++)
         {
             Assert.Equal(computed.Shards[i].Gradient, back2.Shards[i].Gradient);
@@ -45,9 +50,28 @@ public sealed class VectorMessageSerializerTests : IDisposable
 
         var local = (RunLocalSteps)RoundTrip(new RunLocalSteps(1, 2, Vector(10), [[1, 2], [3]]));
         Assert.Equal([3], local.Batches[1]);
-        var done = (LocalStepsDone)RoundTrip(new LocalStepsDone(1, 2, 4, Vector(10), 3.5, 6, 7));
+        var done = (LocalStepsDone)RoundTrip(new LocalStepsDone(1, 2, 4, Vector(10), 3.5, 6, 7) { Timings = timings });
         Assert.Equal((4, 3.5, 6, 7), (done.WorkerId, done.LossSum, done.Correct, done.Samples));
         Assert.Equal(Vector(10), done.Parameters);
+        Assert.Equal(timings with { RepliedAt = 0 }, done.Timings);
+    }
+
+    [Fact]
+    public void Decoding_tells_the_message_its_size_and_both_sides_codec_times()
+    {
+        var message = new ComputeGradients(7, 42, Vector(100_000), [new ShardTask(0, [5, 1, 9])], 0.5f) { SentAt = 987654321 };
+        var serializer = (VectorMessageSerializer)_system.Serialization.FindSerializerFor(message);
+        var bytes = serializer.ToBinary(message);
+        long encodeNs = BitConverter.ToInt64(bytes, 1); // written by the sender, after the version byte
+        Assert.True(encodeNs > 0, $"encoding took {encodeNs} ns");
+
+        var back = (ComputeGradients)serializer.FromBinary(bytes, serializer.Manifest(message));
+        Assert.Null(message.Wire);
+        Assert.NotNull(back.Wire);
+        Assert.Equal(bytes.Length, back.Wire.Bytes);
+        Assert.Equal(encodeNs, back.Wire.EncodeNs);
+        Assert.True(back.Wire.DecodeNs > 0);
+        Assert.Equal(0, back.SentAt); // a timestamp of the sender's process is not carried
     }
 
     [Fact]
@@ -55,7 +79,7 @@ public sealed class VectorMessageSerializerTests : IDisposable
     {
         var message = new GradientsComputed(1, 1, 0, [new ShardGradient(0, new float[235_146], 0, 0, 128)]);
         var bytes = _system.Serialization.FindSerializerFor(message).ToBinary(message);
-        Assert.InRange(bytes.Length, 235_146 * 4, 235_146 * 4 + 64);
+        Assert.InRange(bytes.Length, 235_146 * 4, 235_146 * 4 + 128); // the header includes the worker's timings
     }
 
     [Fact]
@@ -69,6 +93,7 @@ public sealed class VectorMessageSerializerTests : IDisposable
     [InlineData("trailing")]
     [InlineData("count")]
     [InlineData("version")]
+    [InlineData("version 1")]
     [InlineData("manifest")]
     public void Malformed_payloads_are_refused_with_a_clear_exception(string damage)
     {
@@ -80,11 +105,13 @@ public sealed class VectorMessageSerializerTests : IDisposable
         {
             case "truncated": bytes = bytes[..^7]; break;
             case "trailing": bytes = [.. bytes, 0, 0]; break;
-            case "count": BitConverter.GetBytes(int.MaxValue).CopyTo(bytes, 1 + 8 + 8 + 4); break; // the parameter count
+            case "count": BitConverter.GetBytes(int.MaxValue).CopyTo(bytes, 1 + 8 + 8 + 8 + 4); break; // the parameter count
             case "version": bytes[0] = 99; break;
+            case "version 1": bytes[0] = 1; break; // the format before timings: refused, not misread
             case "manifest": manifest = "zz"; break;
         }
         var e = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, manifest));
         Assert.Contains(damage == "manifest" ? "unknown" : "malformed", e.Message);
+        if (damage == "version 1") Assert.Contains("format version 1, expected 2", e.Message);
     }
 }

@@ -49,9 +49,13 @@ public static class CommonOptions
     public static Option<int> MicroShards() => new("--micro-shards") { Description = "Pieces each batch's gradient is summed from, in order: the result depends on it, never on --workers; at most this many workers share a step", DefaultValueFactory = _ => 4 };
     public static Option<double> TaskTimeout() => new("--task-timeout") { Description = "Seconds before unanswered work is given to another worker", DefaultValueFactory = _ => 30 };
 
+    // Observability
+    public static Option<int?> MetricsPort() => new("--metrics-port") { Description = "Serve metrics at http://127.0.0.1:PORT/metrics (Prometheus text format) while training" };
+
     // Files
     public static Option<string?> ModelOut() => new("--model-out") { Description = "Write the trained model here (JSON)" };
     public static Option<string?> MetricsOut() => new("--metrics-out") { Description = "Write one JSON line per epoch here" };
+    public static Option<string?> TraceOut() => new("--trace-out") { Description = "Write a timeline of every step here (Chrome trace-event JSON; open in ui.perfetto.dev or chrome://tracing)" };
     public static Option<string?> Init() => new("--init") { Description = "Start from this saved model (its architecture and loss win)" };
     public static Option<string> Model() => new("--model") { Description = "Model file (JSON)", Required = true };
 

@@ -82,8 +82,8 @@ public static class NodeCommand
                 request.Trainer.Penalty, request.Trainer.Optimizer, 0, ActorRefs.Nobody);
             output.WriteLine($"ps node {cluster.SelfAddress}: waiting for {settings.MinWorkers} worker{(settings.MinWorkers == 1 ? "" : "s")}");
             return TrainingRun.Execute(request, output, $"cluster ps at {cluster.SelfAddress}",
-                observer => ClusterNode.RunParameterServer(system, start.Network, request.Prepared.Train.Count,
-                    request.Prepared.Validation, request.Trainer, request.Distributed, template, observer).GetAwaiter().GetResult());
+                (observer, telemetry) => ClusterNode.RunParameterServer(system, start.Network, request.Prepared.Train.Count,
+                    request.Prepared.Validation, request.Trainer, request.Distributed, template, observer, telemetry).GetAwaiter().GetResult());
         });
         return command;
     }

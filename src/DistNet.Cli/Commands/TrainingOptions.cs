@@ -19,7 +19,9 @@ public sealed record TrainingRequest(
     TrainerSettings Trainer,
     DistributedSettings Distributed,
     string? ModelOut,
-    string? MetricsOut);
+    string? MetricsOut,
+    int? MetricsPort = null,
+    string? TraceOut = null);
 
 /// <summary>
 /// The options of a training run, shared by `train` and by the parameter-server node, and
@@ -57,6 +59,8 @@ public sealed class TrainingOptions
     public Option<double> TaskTimeout { get; } = CommonOptions.TaskTimeout();
     public Option<string?> ModelOut { get; } = CommonOptions.ModelOut();
     public Option<string?> MetricsOut { get; } = CommonOptions.MetricsOut();
+    public Option<int?> MetricsPort { get; } = CommonOptions.MetricsPort();
+    public Option<string?> TraceOut { get; } = CommonOptions.TraceOut();
     public Option<string?> Init { get; } = CommonOptions.Init();
 
     public IEnumerable<Option> All =>
@@ -65,7 +69,7 @@ public sealed class TrainingOptions
         Hidden, Activation, Loss, NoBias,
         Optimizer, LearningRate, Momentum, Batch, Epochs, L1, L2, Patience, NoShuffle, Standardize, Threads,
         Mode, Staleness, BackupWorkers, SyncEvery, MicroShards, TaskTimeout,
-        ModelOut, MetricsOut, Init,
+        ModelOut, MetricsOut, MetricsPort, TraceOut, Init,
     ];
 
     /// <param name="workers">Workers the server waits for (in process: --workers; on a cluster: --min-workers).</param>
@@ -83,6 +87,7 @@ public sealed class TrainingOptions
         CommonOptions.Require(parse.GetValue(Threads) >= 1, "--threads must be at least 1");
         CommonOptions.Require(parse.GetValue(Patience) >= 0, "--patience cannot be negative");
         CommonOptions.Require(parse.GetValue(TaskTimeout) > 0, "--task-timeout must be positive");
+        CommonOptions.Require(parse.GetValue(MetricsPort) is null or (>= 1 and <= 65535), "--metrics-port must be between 1 and 65535");
         var hiddenSizes = CommonOptions.ParseHidden(parse.GetValue(Hidden)!);
         var hiddenActivation = CommonOptions.ParseActivation(parse.GetValue(Activation)!);
         var lossKind = CommonOptions.ParseLoss(parse.GetValue(Loss)!);
@@ -118,7 +123,7 @@ public sealed class TrainingOptions
             !parse.GetValue(NoBias), parse.GetValue(Standardize), parse.GetValue(Seed));
         var prepared = new DataSplit(start.Prepare(split.Train), start.Prepare(split.Validation), start.Prepare(split.Test));
         return new TrainingRequest(spec, dataOptions, prepared, start, trainer, distributed,
-            parse.GetValue(ModelOut), parse.GetValue(MetricsOut));
+            parse.GetValue(ModelOut), parse.GetValue(MetricsOut), parse.GetValue(MetricsPort), parse.GetValue(TraceOut));
     }
 
     internal static DataSplit LoadSplit(string spec, DataOptions options)

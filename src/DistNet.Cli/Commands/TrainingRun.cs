@@ -1,21 +1,24 @@
 using DistNet.Cli.Console;
+using DistNet.Cli.Telemetry;
 using DistNet.Core.Linear;
 using DistNet.Core.Models;
 using DistNet.Core.Optim;
 using DistNet.Core.Training;
 using DistNet.Training;
 using DistNet.Training.Hosting;
+using DistNet.Training.Telemetry;
 
 namespace DistNet.Cli.Commands;
 
 /// <summary>
 /// What every training run prints and writes, wherever its actors run: the header, progress,
-/// the ledger and fault counters, the test score, the model file.
+/// the ledger and fault counters, the straggler report, the test score, the model file; and what it
+/// serves and records on the way (--metrics-port, --trace-out, --metrics-out).
 /// </summary>
 public static class TrainingRun
 {
     public static int Execute(TrainingRequest request, TextWriter output, string placement,
-        Func<ITrainingObserver, DistributedResult> train)
+        Func<ITrainingObserver, RunTelemetry, DistributedResult> train)
     {
         var (prepared, start, settings, distributed) = (request.Prepared, request.Start, request.Trainer, request.Distributed);
         var architecture = start.Network.Architecture;
@@ -23,14 +26,24 @@ public static class TrainingRun
         output.WriteLine($"model {architecture}, {start.Network.Parameters.Length:N0} parameters; {Optimizer.Name(settings.Optimizer.Kind)} lr {settings.Optimizer.LearningRate}, batch {settings.BatchSize}, {settings.Epochs} epochs");
         output.WriteLine($"{placement}, {Describe(distributed, settings)}; BLAS: {Blas.Backend}, {Blas.ThreadCount} thread{(Blas.ThreadCount == 1 ? "" : "s")}");
 
+        using var telemetry = StartTelemetry(request);
+        using var endpoint = request.MetricsPort is { } port ? MetricsEndpoint.Start(telemetry.Instruments.Meter, port) : null;
+        if (endpoint is not null) output.WriteLine($"metrics at {endpoint.Url}");
+
         DistributedResult result;
         using (var metrics = request.MetricsOut is { } metricsPath ? new MetricsWriter(metricsPath) : null)
         using (var progress = TrainingProgress.For(output, settings.Epochs))
-            result = train(new CompositeObserver(progress, metrics));
+            result = train(new CompositeObserver(progress, metrics), telemetry);
         var trained = start with { Network = result.Model };
 
         if (result.Finished.StoppedEarly) output.WriteLine($"early stop: no better validation loss for {settings.Patience} epochs; keeping epoch {result.Finished.BestEpoch}");
         ReportRun(output, result, distributed);
+        foreach (var line in telemetry.Straggler.Lines()) output.WriteLine(line);
+        if (telemetry.Trace is { } trace)
+        {
+            trace.Close();
+            output.WriteLine(trace.Error ?? $"trace written to {trace.Path} ({trace.EventCount:N0} events; open it in https://ui.perfetto.dev or chrome://tracing)");
+        }
         var evaluation = Evaluation.Of(trained.Network, prepared.Test.Count > 0 ? prepared.Test : prepared.Train, settings.Penalty);
         string which = prepared.Test.Count > 0 ? "test" : "train (no test split)";
         output.WriteLine(evaluation.Accuracy is { } accuracy
@@ -42,6 +55,18 @@ public static class TrainingRun
             output.WriteLine($"model written to {path}");
         }
         return ExitCodes.Ok;
+    }
+
+    private static RunTelemetry StartTelemetry(TrainingRequest request)
+    {
+        try
+        {
+            return new RunTelemetry(request.TraceOut);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--trace-out {request.TraceOut}: {e.Message}");
+        }
     }
 
     private static string Describe(DistributedSettings d, TrainerSettings t) => d.Mode switch

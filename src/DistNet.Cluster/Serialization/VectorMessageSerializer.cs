@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
+using DistNet.Training.Telemetry;
 using DistNet.Training.Workers;
 
 namespace DistNet.Cluster.Serialization;
@@ -14,10 +15,20 @@ namespace DistNet.Cluster.Serialization;
 /// the step it serves. Reading checks every length against the bytes present and refuses a
 /// malformed payload with a SerializationException naming the message and the problem.
 /// </summary>
+/// <remarks>
+/// Every payload starts with the format version and the nanoseconds the sender spent encoding it
+/// (written last, into its slot in the header). Decoding measures its own time and hands both, with
+/// the exact byte count, to the message as its <see cref="WireInfo"/>: that is how the server and the
+/// workers learn their serialization costs and byte counts. In-process timestamps (SentAt, RepliedAt)
+/// are not carried: another process's clock means nothing here. Answers carry the worker's
+/// <see cref="TaskTimings"/> as eight longs.
+/// </remarks>
 public sealed class VectorMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
     public const int Id = 4701;
-    private const byte FormatVersion = 1;
+    private const byte FormatVersion = 2;
+    private const int Header = 1 + 8; // version, encoding nanoseconds
+    private const int TimingsSize = 8 * 8;
     private const string ComputeManifest = "cg", ComputedManifest = "gc", LocalManifest = "rl", LocalDoneManifest = "ld";
 
     public override int Identifier => Id;
@@ -34,37 +45,38 @@ public sealed class VectorMessageSerializer(ExtendedActorSystem system) : Serial
     public override byte[] ToBinary(object o)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("raw float vectors are sent little-endian");
+        long start = Clock.Now;
         switch (o)
         {
             case ComputeGradients m:
             {
-                var w = new Writer(1 + 8 + 8 + 4 + Floats(m.Parameters) + 4 + m.Shards.Sum(s => 4 + Ints(s.Samples)));
-                w.Byte(FormatVersion); w.Long(m.TaskId); w.Long(m.Version); w.Float(m.Scale); w.FloatArray(m.Parameters);
+                var w = new Writer(Header + 8 + 8 + 4 + Floats(m.Parameters) + 4 + m.Shards.Sum(s => 4 + Ints(s.Samples)));
+                w.Start(); w.Long(m.TaskId); w.Long(m.Version); w.Float(m.Scale); w.FloatArray(m.Parameters);
                 w.Int(m.Shards.Length);
                 foreach (var s in m.Shards) { w.Int(s.Shard); w.IntArray(s.Samples); }
-                return w.Done();
+                return w.Done(start);
             }
             case GradientsComputed m:
             {
-                var w = new Writer(1 + 8 + 8 + 4 + 4 + m.Shards.Sum(s => 4 + 8 + 4 + 4 + Floats(s.Gradient)));
-                w.Byte(FormatVersion); w.Long(m.TaskId); w.Long(m.Version); w.Int(m.WorkerId); w.Int(m.Shards.Length);
+                var w = new Writer(Header + 8 + 8 + 4 + TimingsSize + 4 + m.Shards.Sum(s => 4 + 8 + 4 + 4 + Floats(s.Gradient)));
+                w.Start(); w.Long(m.TaskId); w.Long(m.Version); w.Int(m.WorkerId); w.Timings(m.Timings); w.Int(m.Shards.Length);
                 foreach (var s in m.Shards) { w.Int(s.Shard); w.Double(s.LossSum); w.Int(s.Correct); w.Int(s.Samples); w.FloatArray(s.Gradient); }
-                return w.Done();
+                return w.Done(start);
             }
             case RunLocalSteps m:
             {
-                var w = new Writer(1 + 8 + 8 + Floats(m.Parameters) + 4 + m.Batches.Sum(Ints));
-                w.Byte(FormatVersion); w.Long(m.TaskId); w.Long(m.Round); w.FloatArray(m.Parameters);
+                var w = new Writer(Header + 8 + 8 + Floats(m.Parameters) + 4 + m.Batches.Sum(Ints));
+                w.Start(); w.Long(m.TaskId); w.Long(m.Round); w.FloatArray(m.Parameters);
                 w.Int(m.Batches.Length);
                 foreach (var b in m.Batches) w.IntArray(b);
-                return w.Done();
+                return w.Done(start);
             }
             case LocalStepsDone m:
             {
-                var w = new Writer(1 + 8 + 8 + 4 + 8 + 4 + 4 + Floats(m.Parameters));
-                w.Byte(FormatVersion); w.Long(m.TaskId); w.Long(m.Round); w.Int(m.WorkerId); w.Double(m.LossSum);
-                w.Int(m.Correct); w.Int(m.Samples); w.FloatArray(m.Parameters);
-                return w.Done();
+                var w = new Writer(Header + 8 + 8 + 4 + 8 + 4 + 4 + TimingsSize + Floats(m.Parameters));
+                w.Start(); w.Long(m.TaskId); w.Long(m.Round); w.Int(m.WorkerId); w.Double(m.LossSum);
+                w.Int(m.Correct); w.Int(m.Samples); w.Timings(m.Timings); w.FloatArray(m.Parameters);
+                return w.Done(start);
             }
             default:
                 throw new ArgumentException($"{nameof(VectorMessageSerializer)} cannot serialize {o.GetType()}");
@@ -73,9 +85,11 @@ public sealed class VectorMessageSerializer(ExtendedActorSystem system) : Serial
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
+        long start = Clock.Now;
         var r = new Reader(bytes, manifest);
         byte version = r.Byte();
         if (version != FormatVersion) throw r.Malformed($"format version {version}, expected {FormatVersion}");
+        long encodeNs = r.Long();
         object message = manifest switch
         {
             ComputeManifest => ReadCompute(ref r),
@@ -85,8 +99,18 @@ public sealed class VectorMessageSerializer(ExtendedActorSystem system) : Serial
             _ => throw new SerializationException($"unknown vector message manifest '{manifest}'"),
         };
         r.End();
-        return message;
+        var wire = new WireInfo(bytes.Length, encodeNs, ElapsedNs(start));
+        return message switch
+        {
+            ComputeGradients m => m with { Wire = wire },
+            GradientsComputed m => m with { Wire = wire },
+            RunLocalSteps m => m with { Wire = wire },
+            LocalStepsDone m => m with { Wire = wire },
+            _ => message,
+        };
     }
+
+    private static long ElapsedNs(long start) => Clock.Ns(start, Clock.Now);
 
     private static ComputeGradients ReadCompute(ref Reader r)
     {
@@ -101,6 +125,7 @@ public sealed class VectorMessageSerializer(ExtendedActorSystem system) : Serial
     {
         long taskId = r.Long(), version = r.Long();
         int workerId = r.Int();
+        var timings = r.Timings();
         var shards = r.Array(static (ref Reader x) =>
         {
             int shard = x.Int();
@@ -108,7 +133,7 @@ public sealed class VectorMessageSerializer(ExtendedActorSystem system) : Serial
             int correct = x.Int(), samples = x.Int();
             return new ShardGradient(shard, x.FloatArray(), loss, correct, samples);
         });
-        return new GradientsComputed(taskId, version, workerId, shards);
+        return new GradientsComputed(taskId, version, workerId, shards) { Timings = timings };
     }
 
     private static LocalStepsDone ReadLocalDone(ref Reader r)
@@ -117,7 +142,8 @@ public sealed class VectorMessageSerializer(ExtendedActorSystem system) : Serial
         int workerId = r.Int();
         double loss = r.Double();
         int correct = r.Int(), samples = r.Int();
-        return new LocalStepsDone(taskId, round, workerId, r.FloatArray(), loss, correct, samples);
+        var timings = r.Timings();
+        return new LocalStepsDone(taskId, round, workerId, r.FloatArray(), loss, correct, samples) { Timings = timings };
     }
 
     private static int Floats(float[] a) => 4 + a.Length * sizeof(float);
@@ -128,7 +154,14 @@ public sealed class VectorMessageSerializer(ExtendedActorSystem system) : Serial
         private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(size);
         private int _at;
 
-        public void Byte(byte v) => _buffer[_at++] = v;
+        /// <summary>The format version, and room for the encoding time that <see cref="Done"/> fills in.</summary>
+        public void Start() { _buffer[_at++] = FormatVersion; _at += 8; }
+
+        public void Timings(TaskTimings t)
+        {
+            Long(t.WaitNs); Long(t.MailboxNs); Long(t.FaultNs); Long(t.ComputeNs); Long(t.BusyNs);
+            Long(t.TaskEncodeNs); Long(t.TaskDecodeNs); Long(t.TaskBytes);
+        }
         public void Int(int v) { BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_at), v); _at += 4; }
         public void Long(long v) { BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(_at), v); _at += 8; }
         public void Float(float v) { BinaryPrimitives.WriteSingleLittleEndian(_buffer.AsSpan(_at), v); _at += 4; }
@@ -148,7 +181,12 @@ public sealed class VectorMessageSerializer(ExtendedActorSystem system) : Serial
             _at += values.Length * sizeof(int);
         }
 
-        public byte[] Done() => _at == _buffer.Length ? _buffer : throw new InvalidOperationException("size computed wrongly");
+        public byte[] Done(long start)
+        {
+            if (_at != _buffer.Length) throw new InvalidOperationException("size computed wrongly");
+            BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(1), ElapsedNs(start));
+            return _buffer;
+        }
     }
 
     private delegate T ReadItem<T>(ref Reader reader);
@@ -174,6 +212,8 @@ public sealed class VectorMessageSerializer(ExtendedActorSystem system) : Serial
         public long Long() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
         public float Float() => BinaryPrimitives.ReadSingleLittleEndian(Take(4));
         public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
+
+        public TaskTimings Timings() => new(Long(), Long(), Long(), Long(), Long(), Long(), Long(), Long());
 
         private int Count(int elementSize)
         {

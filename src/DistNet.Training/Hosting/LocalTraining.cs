@@ -4,6 +4,7 @@ using DistNet.Core.Data;
 using DistNet.Core.Nn;
 using DistNet.Core.Training;
 using DistNet.Training.Server;
+using DistNet.Training.Telemetry;
 using DistNet.Training.Workers;
 
 namespace DistNet.Training.Hosting;
@@ -22,17 +23,18 @@ public sealed record DistributedResult(Mlp Model, TrainingFinished Finished)
 /// </summary>
 public static class LocalTraining
 {
+    /// <param name="telemetry">Where the server records timings, the straggler report and the trace; null for none.</param>
     public static DistributedResult Run(Mlp model, Dataset train, Dataset validation, TrainerSettings trainer,
         DistributedSettings distributed, ITrainingObserver? observer = null,
         Func<int, IWorkerFaults>? faults = null, Config? config = null,
-        Action<ActorSystem, IActorRef[]>? onStarted = null)
+        Action<ActorSystem, IActorRef[]>? onStarted = null, RunTelemetry? telemetry = null)
     {
         Validate(trainer, distributed);
         Evaluation.CheckCompatible(model.Architecture, train);
         using var system = ActorSystem.Create("distnet", config ?? AkkaConfig.Default);
         try
         {
-            var server = TrainingServer.Start(system, new ServerSetup(model, train.Count, validation, trainer, distributed, observer));
+            var server = TrainingServer.Start(system, new ServerSetup(model, train.Count, validation, trainer, distributed, observer, telemetry));
             var job = new WorkerJob(model.Architecture, train, trainer.Penalty, trainer.Optimizer);
             var workers = Enumerable.Range(0, distributed.Workers)
                 .Select(i => system.ActorOf(Worker.Props(i, server, job, faults?.Invoke(i))

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using DistNet.Core.Training;
+using DistNet.Training.Telemetry;
 using DistNet.Training.Workers;
 
 namespace DistNet.Training.Server;
@@ -20,6 +21,9 @@ public sealed partial class ParameterServer
     private readonly Dictionary<int, int> _batchRefusals = new();
     private readonly List<ClockRecord> _clockRecords = new();
     private int _nextBatch, _batchesDone;
+
+    // SSP: since when each held-back worker has been waiting, and for whom (telemetry only).
+    private readonly Dictionary<int, (long Since, int Slowest)> _blocked = new();
 
     private void StartAsyncEpoch()
     {
@@ -43,13 +47,18 @@ public sealed partial class ParameterServer
             if (_redo.Count == 0 && _nextBatch >= _batchesPerEpoch) return;
             long clock = _clocks.GetValueOrDefault(id);
             long slowest = SlowestClock(excluding: null);
-            if (_distributed.Mode == TrainingMode.Ssp && clock - slowest > _distributed.Staleness) continue;
+            if (_distributed.Mode == TrainingMode.Ssp && clock - slowest > _distributed.Staleness)
+            {
+                if (_telemetry is not null && !_blocked.ContainsKey(id)) _blocked[id] = (Clock.Now, SlowestWorker());
+                continue;
+            }
             _idle.Remove(id);
+            if (_blocked.Remove(id, out var blocked)) _telemetry?.Blocked(id, blocked.Slowest, blocked.Since, Clock.Now);
             var batch = _redo.Count > 0 ? _redo.Dequeue() : NextAsyncBatch();
             if (_distributed.Mode == TrainingMode.Ssp) _clockRecords.Add(new ClockRecord(id, clock, slowest));
-            long taskId = NextTaskId();
+            long taskId = NextTaskId(), now = Clock.Now;
             Send(worker, id, taskId, batch, new ComputeGradients(taskId, _version, (float[])_parameters.Clone(),
-                [new ShardTask(batch.Batch, batch.Samples)], 1f / batch.Samples.Length));
+                [new ShardTask(batch.Batch, batch.Samples)], 1f / batch.Samples.Length) { SentAt = now }, now);
         }
     }
 
@@ -57,6 +66,16 @@ public sealed partial class ParameterServer
     {
         var (start, size) = EpochPlan.Batch(_setup.TrainingSamples, _trainer.BatchSize, _nextBatch);
         return new AsyncBatch(_nextBatch++, _order[start..(start + size)]);
+    }
+
+    /// <summary>The live worker with the lowest clock (the lowest id among equals).</summary>
+    private int SlowestWorker()
+    {
+        int slowest = -1;
+        long lowest = long.MaxValue;
+        foreach (var id in _workers.Keys)
+            if (_clocks.TryGetValue(id, out var c) && c < lowest) (slowest, lowest) = (id, c);
+        return slowest;
     }
 
     private long SlowestClock(int? excluding)
@@ -74,6 +93,7 @@ public sealed partial class ParameterServer
         if (!AllFinite(result.Gradient))
         {
             _stats = _stats with { RefusedGradients = _stats.RefusedGradients + 1 };
+            _telemetry?.Noticed("gradient refused", task.WorkerId, "not finite");
             int refusals = _batchRefusals[batch.Batch] = _batchRefusals.GetValueOrDefault(batch.Batch) + 1;
             if (refusals > _distributed.MaxRefusals)
             {
@@ -87,8 +107,10 @@ public sealed partial class ParameterServer
             long staleness = _version - answer.Version;
             _stalenessSum += staleness;
             _stats = _stats with { MaxStaleness = Math.Max(_stats.MaxStaleness, staleness) };
+            long applying = Clock.Now;
             _trainer.Penalty.AddGradient(_layout, _parameters, result.Gradient);
             _optimizer.Step(_parameters, result.Gradient);
+            _telemetry?.AsyncApplied(_version + 1, task.SentAt, applying, Clock.Now, staleness);
             Account(batch.Samples, result.LossSum, result.Correct);
             _batchesDone++;
             _batchInEpoch = _batchesDone;
@@ -108,7 +130,11 @@ public sealed partial class ParameterServer
 
     private void ForgetIdle(IActorRef worker)
     {
-        foreach (var (id, _) in _idle.Where(i => i.Value.Equals(worker)).ToList()) _idle.Remove(id);
+        foreach (var (id, _) in _idle.Where(i => i.Value.Equals(worker)).ToList())
+        {
+            _idle.Remove(id);
+            _blocked.Remove(id);
+        }
         // A lost worker no longer holds the others back.
         if (_running) OfferIdleWork();
     }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using System.Numerics.Tensors;
 using DistNet.Core.Training;
+using DistNet.Training.Telemetry;
 using DistNet.Training.Workers;
 
 namespace DistNet.Training.Server;
@@ -39,6 +40,7 @@ public sealed partial class ParameterServer
         _localMissing = _localBlocks.Length;
         _round++;
         _snapshot = (float[])_parameters.Clone();
+        _telemetry?.StepBegan(Clock.Now);
         var workers = _workers.ToList();
         for (int b = 0; b < _localBlocks.Length; b++)
         {
@@ -58,9 +60,9 @@ public sealed partial class ParameterServer
 
     private void SendLocalBlock(int block, int[][] batches, int workerId, IActorRef worker)
     {
-        long taskId = NextTaskId();
+        long taskId = NextTaskId(), now = Clock.Now;
         _localTaskBlock[taskId] = block;
-        Send(worker, workerId, taskId, batches, new RunLocalSteps(taskId, _round, _snapshot, batches));
+        Send(worker, workerId, taskId, batches, new RunLocalSteps(taskId, _round, _snapshot, batches) { SentAt = now }, now);
     }
 
     private readonly Dictionary<long, int> _localTaskBlock = new();
@@ -74,8 +76,10 @@ public sealed partial class ParameterServer
     private void OnLocalSteps(LocalStepsDone answer)
     {
         if (!_running) return;
+        long arrived = Clock.Now;
         var task = Accept(answer.TaskId);
         if (task is null || answer.Round != _round) return;
+        _telemetry?.Answered(task.WorkerId, answer.Round, task.SentAt, arrived, answer.Timings, answer.Wire, answer.Parameters.Length);
         int block = _localTaskBlock[answer.TaskId];
         _localTaskBlock.Remove(answer.TaskId);
         if (_localResults[block] is not null) { _stats = _stats with { DuplicateShards = _stats.DuplicateShards + 1 }; return; }
@@ -95,6 +99,8 @@ public sealed partial class ParameterServer
         _localResults[0]!.CopyTo(_parameters, 0);
         for (int b = 1; b < _localResults.Length; b++) TensorPrimitives.Add(_parameters, _localResults[b]!, _parameters);
         TensorPrimitives.Multiply(_parameters, 1f / _localResults.Length, _parameters);
+        long averaged = Clock.Now;
+        _telemetry?.StepEnded(_round, arrived, averaged, averaged);
         AfterUpdate();
         StartRound();
     }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using System.Numerics.Tensors;
 using DistNet.Core.Training;
+using DistNet.Training.Telemetry;
 using DistNet.Training.Workers;
 
 namespace DistNet.Training.Server;
@@ -23,14 +24,14 @@ public sealed partial class ParameterServer
     private float[]? _sum;
 
     // Backup-worker mode: tasks of finished steps, still being computed by their (slow) workers.
-    private readonly Dictionary<long, IActorRef> _abandoned = new();
+    private readonly Dictionary<long, Outstanding> _abandoned = new();
 
     private bool HasBackupWorkers => _distributed.BackupWorkers > 0;
 
     /// <summary>With backup workers, one shard per worker that is not still busy with an abandoned task.</summary>
     private int ShardsPerStep => HasBackupWorkers ? Math.Max(1, _workers.Count - BusyWorkers.Count) : _trainer.MicroShards;
 
-    private HashSet<IActorRef> BusyWorkers => _abandoned.Values.ToHashSet();
+    private HashSet<IActorRef> BusyWorkers => _abandoned.Values.Select(a => a.Worker).ToHashSet();
 
     private void StartStep()
     {
@@ -52,6 +53,7 @@ public sealed partial class ParameterServer
         _stepSize = size;
         // Workers read this copy while the server goes on; nobody writes to it once sent.
         _snapshot = (float[])_parameters.Clone();
+        _telemetry?.StepBegan(Clock.Now);
         Distribute(_stepShards, avoid: HasBackupWorkers ? BusyWorkers : null);
     }
 
@@ -73,8 +75,8 @@ public sealed partial class ParameterServer
             int from = k * shards.Count / n, to = (k + 1) * shards.Count / n;
             var block = shards.Skip(from).Take(to - from).ToArray();
             var (id, worker) = workers[k];
-            long taskId = NextTaskId();
-            Send(worker, id, taskId, block, new ComputeGradients(taskId, _version, _snapshot, block, 1f / _stepSize));
+            long taskId = NextTaskId(), now = Clock.Now;
+            Send(worker, id, taskId, block, new ComputeGradients(taskId, _version, _snapshot, block, 1f / _stepSize) { SentAt = now }, now);
         }
     }
 
@@ -96,14 +98,17 @@ public sealed partial class ParameterServer
     private void OnGradients(GradientsComputed answer)
     {
         if (!_running) return;
-        if (_abandoned.Remove(answer.TaskId))
+        long arrived = Clock.Now;
+        if (_abandoned.Remove(answer.TaskId, out var late))
         {
             _suspects.Remove(Sender);
             _stats = _stats with { DroppedLate = _stats.DroppedLate + 1 };
+            _telemetry?.Answered(late.WorkerId, answer.Version + 1, late.SentAt, arrived, answer.Timings, answer.Wire, GradientFloats(answer), late: true);
             return;
         }
         var task = Accept(answer.TaskId);
         if (task is null) return;
+        _telemetry?.Answered(task.WorkerId, answer.Version + 1, task.SentAt, arrived, answer.Timings, answer.Wire, GradientFloats(answer));
         if (_distributed.Mode != TrainingMode.Sync) { OnAsyncGradient(task, answer); return; }
 
         var refused = new List<ShardTask>();
@@ -117,6 +122,7 @@ public sealed partial class ParameterServer
             if (!AllFinite(shard.Gradient))
             {
                 _stats = _stats with { RefusedGradients = _stats.RefusedGradients + 1 };
+                _telemetry?.Noticed("gradient refused", task.WorkerId, "not finite");
                 if (++_refusals[shard.Shard] > _distributed.MaxRefusals)
                 {
                     Finish($"training diverged: the gradient of micro-shard {shard.Shard} in step {_version + 1} was not finite {_refusals[shard.Shard]} times; try a smaller --lr");
@@ -129,10 +135,18 @@ public sealed partial class ParameterServer
             _missing--;
         }
         if (refused.Count > 0) Distribute(refused, avoid: task.Worker);
-        if (_missing <= 0) CompleteStep();
+        if (_missing <= 0) CompleteStep(arrived);
     }
 
-    private void CompleteStep()
+    private static int GradientFloats(GradientsComputed answer)
+    {
+        int floats = 0;
+        foreach (var shard in answer.Shards) floats += shard.Gradient.Length;
+        return floats;
+    }
+
+    /// <param name="gathered">When the last gradient the step needed arrived.</param>
+    private void CompleteStep(long gathered)
     {
         // Work still out belongs to this step only: backup workers' late answers will be dropped,
         // and their workers left alone until they are done with it.
@@ -140,7 +154,7 @@ public sealed partial class ParameterServer
         {
             Timers.Cancel(taskId);
             _outstanding.Remove(taskId);
-            _abandoned[taskId] = task.Worker;
+            _abandoned[taskId] = task;
         }
         _sum ??= new float[_parameters.Length];
         bool first = true;
@@ -157,8 +171,10 @@ public sealed partial class ParameterServer
         }
         // Backup workers: the shards were scaled by 1/batch; rescale to the mean over the samples that arrived.
         if (samples != _stepSize) TensorPrimitives.Multiply(_sum, (float)_stepSize / samples, _sum);
+        long combined = Clock.Now;
         _trainer.Penalty.AddGradient(_layout, _parameters, _sum);
         _optimizer.Step(_parameters, _sum);
+        _telemetry?.StepEnded(_version + 1, gathered, combined, Clock.Now);
         _batchInEpoch++;
         AfterUpdate();
         StartStep();

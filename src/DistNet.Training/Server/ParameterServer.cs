@@ -4,6 +4,7 @@ using Akka.Event;
 using DistNet.Core.Nn;
 using DistNet.Core.Optim;
 using DistNet.Core.Training;
+using DistNet.Training.Telemetry;
 using DistNet.Training.Workers;
 
 namespace DistNet.Training.Server;
@@ -24,6 +25,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
     private readonly Optimizer _optimizer;
     private readonly SampleLedger _ledger;
     private readonly int _batchesPerEpoch;
+    private readonly RunTelemetry? _telemetry;
 
     // Live workers by id (sorted, so that work is spread in a reproducible order).
     private readonly SortedDictionary<int, IActorRef> _workers = new();
@@ -49,7 +51,8 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
     private float[]? _best;
     private int _bestEpoch;
 
-    private sealed record Outstanding(IActorRef Worker, int WorkerId, object Work);
+    /// <summary>A task out with a worker; <paramref name="SentAt"/> is the Stopwatch timestamp of its sending.</summary>
+    private sealed record Outstanding(IActorRef Worker, int WorkerId, object Work, long SentAt);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -63,6 +66,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         _optimizer = Optimizer.Create(_trainer.Optimizer, _parameters.Length);
         _ledger = new SampleLedger(setup.TrainingSamples);
         _batchesPerEpoch = EpochPlan.BatchesPerEpoch(setup.TrainingSamples, _trainer.BatchSize);
+        _telemetry = setup.Telemetry;
 
         Receive<RegisterWorker>(OnRegister);
         Receive<StartTraining>(_ =>
@@ -91,13 +95,18 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         {
             // The same actor registering again has been restarted: what it was doing is lost.
             _setup.Observer?.OnNotice($"worker {register.WorkerId} restarted");
+            _telemetry?.Noticed("worker restarted", register.WorkerId);
             Reclaim(Sender);
         }
         else
         {
             if (known is not null) Reclaim(known);
             _workers[register.WorkerId] = Sender;
-            if (_running) _setup.Observer?.OnNotice($"worker {register.WorkerId} joined ({Sender.Path.Address})");
+            if (_running)
+            {
+                _setup.Observer?.OnNotice($"worker {register.WorkerId} joined ({Sender.Path.Address})");
+                _telemetry?.Noticed("worker joined", register.WorkerId);
+            }
             Context.Watch(Sender);
         }
         if (!_running)
@@ -114,8 +123,12 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         if (entry.Value is null) return;
         _workers.Remove(entry.Key);
         _stats = _stats with { WorkersLost = _stats.WorkersLost + 1 };
-        if (_running) _setup.Observer?.OnNotice($"worker {entry.Key} lost ({worker.Path.Address}); its work goes to the others");
-        foreach (var taskId in _abandoned.Where(a => a.Value.Equals(worker)).Select(a => a.Key).ToList()) _abandoned.Remove(taskId);
+        if (_running)
+        {
+            _setup.Observer?.OnNotice($"worker {entry.Key} lost ({worker.Path.Address}); its work goes to the others");
+            _telemetry?.Noticed("worker lost", entry.Key);
+        }
+        foreach (var taskId in _abandoned.Where(a => a.Value.Worker.Equals(worker)).Select(a => a.Key).ToList()) _abandoned.Remove(taskId);
         Reclaim(worker);
     }
 
@@ -139,6 +152,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         _stats = _stats with { TimedOut = _stats.TimedOut + 1, Reassigned = _stats.Reassigned + 1 };
         // Until it answers again, a worker that let work time out gets none: it may be dead
         // without the cluster having noticed yet, and every step would wait for it again.
+        _telemetry?.Noticed("task timed out", task.WorkerId);
         if (_suspects.Add(task.Worker))
             _setup.Observer?.OnNotice($"worker {task.WorkerId} did not answer within {_distributed.TaskTimeout.TotalSeconds:0.###} s; its work goes to the others");
         Redo(task, avoid: task.Worker);
@@ -163,9 +177,10 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         }
     }
 
-    private void Send(IActorRef worker, int workerId, long taskId, object work, IDistNetMessage message)
+    /// <param name="sentAt">The timestamp the message carries (<see cref="ComputeGradients.SentAt"/>).</param>
+    private void Send(IActorRef worker, int workerId, long taskId, object work, IDistNetMessage message, long sentAt)
     {
-        _outstanding[taskId] = new Outstanding(worker, workerId, work);
+        _outstanding[taskId] = new Outstanding(worker, workerId, work, sentAt);
         Timers.StartSingleTimer(taskId, new TaskTimedOut(taskId), _distributed.TaskTimeout);
         _stats = _stats with { TasksSent = _stats.TasksSent + 1 };
         _tasksPerWorker[workerId] = _tasksPerWorker.GetValueOrDefault(workerId) + 1;
@@ -192,6 +207,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         if (_running) return;
         _running = true;
         _clock.Start();
+        _telemetry?.Started(barrier: _distributed.Mode == TrainingMode.Sync);
         if (_trainer.Epochs == 0) { Finish(null); return; }
         StartEpoch(1);
     }
@@ -204,6 +220,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         _epochLoss = 0;
         _epochCorrect = _epochSamples = 0;
         _epochClock.Restart();
+        _telemetry?.EpochBegan(epoch);
         switch (_distributed.Mode)
         {
             case TrainingMode.Sync when IsLocalSgd: StartRound(); break;
@@ -256,6 +273,8 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
             IsClassificationRun && _epochSamples > 0 ? (double)_epochCorrect / _epochSamples : null,
             validation?.Loss, validation?.Accuracy, _epochSamples / Math.Max(seconds, 1e-9), _clock.Elapsed.TotalSeconds);
         _history.Add(report);
+        if (_telemetry?.CloseEpoch(_epoch) is { } timings && _setup.Observer is IEpochTimingsObserver timingsObserver)
+            timingsObserver.OnEpochTimings(timings);
         _setup.Observer?.OnEpoch(report);
 
         if (!double.IsFinite(report.Loss))
@@ -292,6 +311,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
     private void Finish(string? failure, bool stoppedEarly = false)
     {
         _running = false;
+        _telemetry?.Finished();
         foreach (var taskId in _outstanding.Keys) Timers.Cancel(taskId);
         _outstanding.Clear();
         var stats = _stats with

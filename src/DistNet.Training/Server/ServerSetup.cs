@@ -1,6 +1,7 @@
 using DistNet.Core.Data;
 using DistNet.Core.Nn;
 using DistNet.Core.Training;
+using DistNet.Training.Telemetry;
 
 namespace DistNet.Training.Server;
 
@@ -11,4 +12,5 @@ public sealed record ServerSetup(
     Dataset Validation,
     TrainerSettings Trainer,
     DistributedSettings Distributed,
-    ITrainingObserver? Observer = null);
+    ITrainingObserver? Observer = null,
+    RunTelemetry? Telemetry = null);

@@ -3,6 +3,7 @@ using DistNet.Core.Nn;
 using DistNet.Core.Optim;
 using DistNet.Core.Training;
 using DistNet.Training.Server;
+using DistNet.Training.Telemetry;
 
 namespace DistNet.Training.Workers;
 
@@ -20,6 +21,9 @@ public sealed class Worker : ReceiveActor
     private readonly Backprop _backprop;
     private readonly Batch _batch;
 
+    // When it sent its previous answer (Stopwatch timestamp; 0 before the first): the start of its wait for weights.
+    private long _lastReply;
+
     public Worker(int id, IActorRef server, WorkerJob job, IWorkerFaults faults)
     {
         (_id, _server, _job, _faults) = (id, server, job, faults);
@@ -36,7 +40,9 @@ public sealed class Worker : ReceiveActor
 
     private void Compute(ComputeGradients task)
     {
+        long received = Clock.Now;
         _faults.BeforeTask(_id, task.TaskId);
+        long started = _faults is NoFaults ? received : Clock.Now;
         int outputs = _job.Architecture.OutputSize;
         var results = new ShardGradient[task.Shards.Length];
         for (int i = 0; i < task.Shards.Length; i++)
@@ -53,12 +59,31 @@ public sealed class Worker : ReceiveActor
             _faults.AfterGradient(_id, task.TaskId, gradient);
             results[i] = new ShardGradient(shard.Shard, gradient, loss, correct, shard.Samples.Length);
         }
-        Sender.Tell(new GradientsComputed(task.TaskId, task.Version, _id, results));
+        long done = Clock.Now;
+        Sender.Tell(new GradientsComputed(task.TaskId, task.Version, _id, results)
+        {
+            Timings = Timings(received, started, done, task.SentAt, task.Wire, task.Parameters.Length),
+        });
+        _lastReply = done;
     }
+
+    /// <summary>What this task cost, measured here: only durations, plus in process the reply's timestamp.</summary>
+    private TaskTimings Timings(long received, long started, long done, long sentAt, WireInfo? wire, int floats) =>
+        new(WaitNs: _lastReply == 0 ? 0 : Clock.Ns(_lastReply, received),
+            MailboxNs: wire is null && sentAt != 0 ? Clock.Ns(sentAt, received) : -1,
+            FaultNs: Clock.Ns(received, started),
+            ComputeNs: Clock.Ns(started, done),
+            BusyNs: Clock.Ns(received, done),
+            TaskEncodeNs: wire?.EncodeNs ?? 0,
+            TaskDecodeNs: wire?.DecodeNs ?? 0,
+            TaskBytes: wire?.Bytes ?? 4L * floats)
+        { RepliedAt = done };
 
     private void RunLocal(RunLocalSteps task)
     {
+        long received = Clock.Now;
         _faults.BeforeTask(_id, task.TaskId);
+        long started = _faults is NoFaults ? received : Clock.Now;
         var parameters = (float[])task.Parameters.Clone();
         var layout = new ParameterLayout(_job.Architecture);
         // A fresh optimiser per round: its state would otherwise depend on which rounds this
@@ -79,6 +104,11 @@ public sealed class Worker : ReceiveActor
             _job.Penalty.AddGradient(layout, parameters, gradient);
             optimizer.Step(parameters, gradient);
         }
-        Sender.Tell(new LocalStepsDone(task.TaskId, task.Round, _id, parameters, loss, correct, samples));
+        long done = Clock.Now;
+        Sender.Tell(new LocalStepsDone(task.TaskId, task.Round, _id, parameters, loss, correct, samples)
+        {
+            Timings = Timings(received, started, done, task.SentAt, task.Wire, task.Parameters.Length),
+        });
+        _lastReply = done;
     }
 }

@@ -8,19 +8,77 @@ public sealed record ShardTask(int Shard, int[] Samples) : IDistNetMessage;
 /// <paramref name="Version"/>), each scaled by <paramref name="Scale"/> (1 / global batch size).
 /// <paramref name="Parameters"/> must not be changed by anyone once sent.
 /// </summary>
-public sealed record ComputeGradients(long TaskId, long Version, float[] Parameters, ShardTask[] Shards, float Scale) : IDistNetMessage;
+public sealed record ComputeGradients(long TaskId, long Version, float[] Parameters, ShardTask[] Shards, float Scale) : IDistNetMessage
+{
+    /// <summary>
+    /// The server's <see cref="System.Diagnostics.Stopwatch"/> timestamp when it sent the task: comparable
+    /// only with timestamps of the same process, so the vector serializer does not carry it (0 after crossing).
+    /// </summary>
+    public long SentAt { get; init; }
+
+    /// <summary>How the task travelled, set by the vector serializer that decoded it; null in process.</summary>
+    public WireInfo? Wire { get; init; }
+}
 
 /// <summary>
 /// Server → worker (local SGD): starting from these parameters, take one optimiser step per
 /// batch, in order, and send back the resulting parameters.
 /// </summary>
-public sealed record RunLocalSteps(long TaskId, long Round, float[] Parameters, int[][] Batches) : IDistNetMessage;
+public sealed record RunLocalSteps(long TaskId, long Round, float[] Parameters, int[][] Batches) : IDistNetMessage
+{
+    /// <inheritdoc cref="ComputeGradients.SentAt"/>
+    public long SentAt { get; init; }
+
+    /// <inheritdoc cref="ComputeGradients.Wire"/>
+    public WireInfo? Wire { get; init; }
+}
 
 /// <summary>One shard's result: its gradient, and for metrics the summed loss and correct predictions.</summary>
 public sealed record ShardGradient(int Shard, float[] Gradient, double LossSum, int Correct, int Samples) : IDistNetMessage;
 
 /// <summary>Worker → server: the answer to <see cref="ComputeGradients"/>.</summary>
-public sealed record GradientsComputed(long TaskId, long Version, int WorkerId, ShardGradient[] Shards) : IDistNetMessage;
+public sealed record GradientsComputed(long TaskId, long Version, int WorkerId, ShardGradient[] Shards) : IDistNetMessage
+{
+    /// <summary>What the worker measured while computing the answer.</summary>
+    public TaskTimings Timings { get; init; } = TaskTimings.None;
+
+    /// <inheritdoc cref="ComputeGradients.Wire"/>
+    public WireInfo? Wire { get; init; }
+}
 
 /// <summary>Worker → server: the answer to <see cref="RunLocalSteps"/>.</summary>
-public sealed record LocalStepsDone(long TaskId, long Round, int WorkerId, float[] Parameters, double LossSum, int Correct, int Samples) : IDistNetMessage;
+public sealed record LocalStepsDone(long TaskId, long Round, int WorkerId, float[] Parameters, double LossSum, int Correct, int Samples) : IDistNetMessage
+{
+    /// <inheritdoc cref="GradientsComputed.Timings"/>
+    public TaskTimings Timings { get; init; } = TaskTimings.None;
+
+    /// <inheritdoc cref="ComputeGradients.Wire"/>
+    public WireInfo? Wire { get; init; }
+}
+
+/// <summary>
+/// What a worker measured while doing one task, in nanoseconds on its own clock (durations only, so
+/// they mean the same whichever process reads them). See docs/observability.md.
+/// </summary>
+/// <param name="WaitNs">From sending its previous answer to dequeuing this task: waiting for weights (0 for its first task).</param>
+/// <param name="MailboxNs">In process: from the server sending the task to this worker dequeuing it; −1 when the task crossed processes (clocks differ).</param>
+/// <param name="FaultNs">In the fault hook before the work (an injected delay).</param>
+/// <param name="ComputeNs">Computing the gradients (or the local steps).</param>
+/// <param name="BusyNs">From dequeuing the task to sending the answer: fault + compute + bookkeeping.</param>
+/// <param name="TaskEncodeNs">Serializing the task, measured by the server's serializer and carried in the task's bytes; 0 in process.</param>
+/// <param name="TaskDecodeNs">Deserializing the task on this worker; 0 in process.</param>
+/// <param name="TaskBytes">The task's size as received: exact serialized bytes across processes, 4 × floats in process.</param>
+public sealed record TaskTimings(long WaitNs, long MailboxNs, long FaultNs, long ComputeNs, long BusyNs,
+    long TaskEncodeNs, long TaskDecodeNs, long TaskBytes) : IDistNetMessage
+{
+    public static readonly TaskTimings None = new(0, -1, 0, 0, 0, 0, 0, 0);
+
+    /// <summary>The worker's Stopwatch timestamp when it sent the answer: in process only, like <see cref="ComputeGradients.SentAt"/>.</summary>
+    public long RepliedAt { get; init; }
+}
+
+/// <summary>
+/// How a vector message crossed processes, filled in by the serializer that decoded it: its exact size,
+/// the sender's encoding time (carried in the bytes) and the receiver's decoding time, in nanoseconds.
+/// </summary>
+public sealed record WireInfo(int Bytes, long EncodeNs, long DecodeNs) : IDistNetMessage;

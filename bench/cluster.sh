@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# Cluster benchmark: serialization, steps/s over loopback against in process, bytes on the wire,
+# and the time to notice a killed worker (docs/benchmarks.md, "Cluster").
+#
+#   bench/cluster.sh [--parts LIST] [--rounds N] [--failover-rounds N] [--data DIR] [--out DIR] [--wait-quiet S]
+#
+#   --parts LIST         any of serialization,throughput,failover (default: all three)
+#   --rounds N           throughput: back-to-back pairs (in process, cluster), order alternating (default 5)
+#   --failover-rounds N  failover: kills per --task-timeout setting (default 3)
+#   --data DIR           Fashion-MNIST IDX directory (default /work/shared/data/fashion-mnist)
+#   --out DIR            keep the logs there (default: a temporary directory)
+#   --wait-quiet S       wait up to S seconds for a moment when other processes use < 10% of the CPUs,
+#                        before each part and each throughput round
+#
+# throughput: `distnet train --workers 2` against a ps and 2 worker processes on 127.0.0.1, both with
+#   --hidden 256,128 --batch 256 --micro-shards 2 --epochs 2 --validation 0 --lr 0.1 (128 samples per
+#   worker and step); steps/s from the epoch-2 line of each (epoch 1 is warm-up). Bytes on the wire:
+#   the ps's TCP connections (ss -ti: bytes_sent, bytes_received), sampled until it prints its summary.
+# failover: a ps and 2 workers training (--epochs 100); once epoch 1 is done, kill -9 of the second
+#   worker; the time from the kill to the ps's "did not answer" and "lost" notes (lines timestamped
+#   here as they arrive), with --task-timeout 2 and with the default (30 s).
+# Every process started here is stopped here, by its PID.
+set -euo pipefail
+script="$(realpath "$0")"
+cd "$(dirname "$script")/.."
+
+data=/work/shared/data/fashion-mnist
+parts=serialization,throughput,failover rounds=5 failover_rounds=3 out="" wait_quiet=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --parts) parts="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --failover-rounds) failover_rounds="$2"; shift 2 ;;
+    --data) data="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    --wait-quiet) wait_quiet="$2"; shift 2 ;;
+    -h|--help) sed -n "2,22p" "$script" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+if [[ -z "$out" ]]; then out="$(mktemp -d)"; fi
+mkdir -p "$out"
+python=/usr/bin/python3
+has_part() { [[ ",$parts," == *",$1,"* ]]; }
+
+# ---- processes: every PID started is remembered and stopped at the end
+pids=()
+stop_pid() {   # TERM, then KILL after 3 s; only our own PIDs
+  local pid=$1
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() { for pid in "${pids[@]}"; do stop_pid "$pid"; done; }
+trap cleanup EXIT INT TERM
+
+# Prefix every line with the wall-clock time it arrived at (seconds since the epoch, µs).
+stamp() { while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done; }
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 20000))
+    ss -Htan "sport = :$port" | grep -q . || { echo "$port"; return; }
+  done
+}
+
+busy_percent() {
+  local a b
+  a=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat); sleep 3
+  b=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN{split(a,x," "); split(b,y," "); busy=y[1]-x[1]; idle=y[2]-x[2]; print (busy+idle>0) ? int(100*busy/(busy+idle)) : 0}'
+}
+wait_for_quiet() {
+  (( wait_quiet > 0 )) || return 0
+  local deadline=$((SECONDS + wait_quiet)) busy
+  while :; do
+    busy=$(busy_percent)
+    if (( busy < 10 )); then echo "machine quiet ($busy% busy)"; return; fi
+    if (( SECONDS >= deadline )); then echo "warning: still $busy% busy after ${wait_quiet} s; wall-clock figures will be low"; return; fi
+  done
+}
+
+# wait_for_line FILE PATTERN SECONDS PID: until FILE has a line matching PATTERN, PID exits, or the time is up.
+wait_for_line() {
+  local file=$1 pattern=$2 limit=$3 pid=${4:-} deadline
+  deadline=$(( $(date +%s) + limit ))
+  while (( $(date +%s) < deadline )); do
+    grep -qE "$pattern" "$file" 2>/dev/null && return 0
+    [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null && { grep -qE "$pattern" "$file" 2>/dev/null; return; }
+    sleep 0.05
+  done
+  return 1
+}
+
+echo "== machine"
+echo "date:    $(date '+%Y-%m-%d %H:%M %Z')"
+echo "cpu:     $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB"
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
+echo "openblas: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-(unset)}; dotnet $(dotnet --version)"
+echo "logs:    $out"
+echo
+
+echo "== build (Release)"
+dotnet build src/DistNet.Cli -c Release -nologo -v q 2>&1 | grep -E " error |rror\(s\)|Elapsed" | sort -u || true
+distnet=(dotnet src/DistNet.Cli/bin/Release/net10.0/distnet.dll)
+if has_part serialization; then
+  dotnet build -c Release bench/DistNet.Bench/DistNet.Bench.csproj -nologo -v q 2>&1 | grep -E " error |rror\(s\)" | sort -u || true
+fi
+echo
+
+job=(--data "idx:$data" --hidden 256,128 --validation 0 --lr 0.1)
+
+if has_part serialization; then
+  echo "== serialization (distnet-bench --suite cluster)"
+  wait_for_quiet
+  dotnet bench/DistNet.Bench/bin/Release/net10.0/distnet-bench.dll --suite cluster --json "$out/serialization.json"
+  echo
+fi
+
+# Starts a ps and 2 workers; sets ps_pid, worker_pids, ps_log. Extra arguments go to the ps.
+start_cluster() {
+  local tag=$1; shift
+  local port; port=$(free_port)
+  ps_log="$out/$tag-ps.log"
+  "${distnet[@]}" node --role ps --port "$port" --min-workers 2 "$@" > >(stamp > "$ps_log") 2>&1 &
+  ps_pid=$!; pids+=("$ps_pid")
+  wait_for_line "$ps_log" "waiting for" 30 "$ps_pid" || { echo "ps did not start; see $ps_log" >&2; return 1; }
+  worker_pids=()
+  for i in 1 2; do
+    "${distnet[@]}" node --seed-nodes "akka.tcp://distnet@127.0.0.1:$port" > >(stamp > "$out/$tag-worker-$i.log") 2>&1 &
+    worker_pids+=($!); pids+=($!)
+  done
+}
+
+stop_cluster() { stop_pid "$ps_pid"; for pid in "${worker_pids[@]}"; do stop_pid "$pid"; done; }
+
+# Sums bytes_sent and bytes_received over the TCP connections of PID (the largest value seen per connection).
+ss_sample() {
+  ss -HtinpO 2>/dev/null | awk -v pid="pid=$1," '
+    index($0, pid) { key = $4 " " $5; s = r = 0
+      for (i = 1; i <= NF; i++) { if ($i ~ /^bytes_sent:/) s = substr($i, 12); if ($i ~ /^bytes_received:/) r = substr($i, 16) }
+      print key, s, r }'
+}
+
+if has_part throughput; then
+  echo "== throughput: 2 workers in process against a ps + 2 worker processes on 127.0.0.1 (global batch 256, 2 micro-shards)"
+  wait_for_quiet
+  steps_line() { sed -n 's/.*epoch *2\/2 .* \([0-9,]*\) samples\/s.*/\1/p' "$1" | tr -d , | tail -1; }
+  results="$out/throughput.tsv"
+  printf 'round\tload\tin_process_samples_s\tcluster_samples_s\tratio\tbytes_ps_sent\tbytes_ps_received\tupdates\ttasks\n' > "$results"
+  for round in $(seq 1 "$rounds"); do
+    wait_for_quiet
+    inproc() {
+      "${distnet[@]}" train --workers 2 --batch 256 --micro-shards 2 --epochs 2 "${job[@]}" > "$out/round$round-inprocess.log" 2>&1
+    }
+    cluster() {
+      start_cluster "round$round" --batch 256 --micro-shards 2 --epochs 2 "${job[@]}"
+      declare -A sent=() received=()
+      local done=0
+      while kill -0 "$ps_pid" 2>/dev/null; do
+        grep -q "updates," "$ps_log" && done=1
+        while read -r a b s r; do
+          if [[ -z "$a" ]]; then continue; fi
+          if (( s > ${sent["$a $b"]:-0} )); then sent["$a $b"]=$s; fi
+          if (( r > ${received["$a $b"]:-0} )); then received["$a $b"]=$r; fi
+        done < <(ss_sample "$ps_pid")
+        if (( done )); then break; fi
+        sleep 0.2
+      done
+      wait_for_line "$ps_log" "^[0-9.]+ test:" 30 "$ps_pid" || true
+      stop_cluster
+      bytes_sent=0 bytes_received=0
+      for k in "${!sent[@]}"; do bytes_sent=$((bytes_sent + sent[$k])); bytes_received=$((bytes_received + received[$k])); done
+    }
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    if (( round % 2 == 1 )); then inproc; cluster; else cluster; inproc; fi
+    a=$(steps_line "$out/round$round-inprocess.log"); b=$(steps_line "$ps_log")
+    summary=$(sed -n 's/.* \([0-9]*\) updates, \([0-9]*\) tasks.*/\1 \2/p' "$ps_log" | tail -1)
+    read -r updates tasks <<<"${summary:-0 0}"
+    ratio=$(awk -v a="$a" -v b="$b" 'BEGIN{ if (a > 0) printf "%.3f", b / a; else print "nan" }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$load" "$a" "$b" "$ratio" "$bytes_sent" "$bytes_received" "$updates" "$tasks" >> "$results"
+    echo "  round $round (load $load): in process ${a} samples/s, cluster ${b} samples/s, cluster / in process $ratio; ps sent $bytes_sent, received $bytes_received bytes in $updates updates ($tasks tasks)"
+  done
+  "$python" - "$results" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+ok = [r for r in rows if r["in_process_samples_s"] and r["cluster_samples_s"]]
+if not ok: sys.exit("no complete round")
+med = lambda xs: statistics.median(xs)
+a = med(float(r["in_process_samples_s"]) for r in ok); b = med(float(r["cluster_samples_s"]) for r in ok)
+ratios = [float(r["cluster_samples_s"]) / float(r["in_process_samples_s"]) for r in ok]
+P = 235146; vector = 4 * P
+print(f"median of {len(ok)}: in process {a:,.0f} samples/s ({a/256:.0f} steps/s), cluster {b:,.0f} samples/s ({b/256:.0f} steps/s); "
+      f"cluster / in process {med(ratios):.3f} (rounds: {' '.join(f'{x:.2f}' for x in ratios)}); goal ≥ 0.8")
+per = [(int(r["bytes_ps_sent"]) / int(r["updates"]) / 2, int(r["bytes_ps_received"]) / int(r["updates"]) / 2) for r in ok if int(r["updates"]) > 0]
+if per:
+    s = med(x for x, _ in per); rcv = med(y for _, y in per)
+    print(f"bytes on the wire per step per worker (TCP payload, whole run incl. joining and gossip / updates / 2): "
+          f"ps → worker {s:,.0f}, worker → ps {rcv:,.0f}; minimum 4 × {P:,} = {vector:,} each way "
+          f"({s / vector:.4f}× and {rcv / vector:.4f}×)")
+PY
+  echo
+fi
+
+if has_part failover; then
+  echo "== failover: kill -9 of a worker process during training; time to the ps's notes"
+  wait_for_quiet
+  results="$out/failover.tsv"
+  printf 'timeout\tround\tdid_not_answer_s\tlost_s\n' > "$results"
+  for timeout in 2 default; do
+    for round in $(seq 1 "$failover_rounds"); do
+      extra=(); [[ $timeout != default ]] && extra=(--task-timeout "$timeout")
+      tag="failover-$timeout-$round"
+      start_cluster "$tag" --batch 256 --micro-shards 2 --epochs 100 "${job[@]}" "${extra[@]}"
+      if ! wait_for_line "$ps_log" "epoch +1/" 90 "$ps_pid"; then echo "  $tag: training did not start; see $ps_log"; stop_cluster; continue; fi
+      sleep 1
+      kill -KILL "${worker_pids[1]}"; killed=$EPOCHREALTIME
+      wait "${worker_pids[1]}" 2>/dev/null || true
+      wait_for_line "$ps_log" "note: worker [0-9]+ lost" 60 "$ps_pid" || true
+      sleep 0.5
+      stop_cluster
+      times=$(awk -v k="$killed" '
+        $1 > k && /did not answer/ && !n { n = $1 - k }
+        $1 > k && /note: worker [0-9]+ lost/ && !l { l = $1 - k }
+        END { printf "%s %s", (n ? sprintf("%.2f", n) : "-"), (l ? sprintf("%.2f", l) : "-") }' "$ps_log")
+      read -r no_answer lost <<<"$times"
+      printf '%s\t%s\t%s\t%s\n' "$timeout" "$round" "$no_answer" "$lost" >> "$results"
+      echo "  --task-timeout $timeout, round $round: kill at $killed; 'did not answer' after ${no_answer} s, 'lost' after ${lost} s"
+    done
+  done
+  "$python" - "$results" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+for t in ("2", "default"):
+    rs = [r for r in rows if r["timeout"] == t]
+    def med(key):
+        xs = [float(r[key]) for r in rs if r[key] != "-"]
+        return f"{statistics.median(xs):.2f} s (of {len(xs)}: {', '.join(f'{x:.2f}' for x in xs)})" if xs else "never printed"
+    print(f"--task-timeout {t}: 'did not answer' {med('did_not_answer_s')}; 'lost' {med('lost_s')}")
+PY
+fi
+echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg); logs in $out"
