@@ -44,7 +44,7 @@ public sealed partial class ParameterServer
     {
         foreach (var (id, worker) in _idle.ToList())
         {
-            if (_redo.Count == 0 && _nextBatch >= _batchesPerEpoch) return;
+            if (_redo.Count == 0 && _nextBatch >= _batchesPerEpoch) break;
             long clock = _clocks.GetValueOrDefault(id);
             long slowest = SlowestClock(excluding: null);
             if (_distributed.Mode == TrainingMode.Ssp && clock - slowest > _distributed.Staleness)
@@ -60,6 +60,7 @@ public sealed partial class ParameterServer
             Send(worker, id, taskId, batch, new ComputeGradients(taskId, _version, (float[])_parameters.Clone(),
                 [new ShardTask(batch.Batch, batch.Samples)], 1f / batch.Samples.Length) { SentAt = now }, now);
         }
+        _telemetry?.Drain();
     }
 
     private AsyncBatch NextAsyncBatch()

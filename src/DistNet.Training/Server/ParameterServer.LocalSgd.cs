@@ -48,6 +48,7 @@ public sealed partial class ParameterServer
             var (id, worker) = workers[b % workers.Count];
             SendLocalBlock(b, _localBlocks[b], id, worker);
         }
+        _telemetry?.Drain();
     }
 
     private void SendLocalBlock(int block, int[][] batches, IActorRef? avoid)

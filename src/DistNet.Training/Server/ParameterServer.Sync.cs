@@ -55,6 +55,7 @@ public sealed partial class ParameterServer
         _snapshot = (float[])_parameters.Clone();
         _telemetry?.StepBegan(Clock.Now);
         Distribute(_stepShards, avoid: HasBackupWorkers ? BusyWorkers : null);
+        _telemetry?.Drain(); // the previous step's measurements, while the workers compute this one
     }
 
     private void Distribute(IReadOnlyList<ShardTask> shards, IActorRef? avoid) =>

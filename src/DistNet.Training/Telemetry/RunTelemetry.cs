@@ -95,6 +95,54 @@ public sealed class RunTelemetry : IDisposable
     }
 
     // ---- Recording, by the parameter server only (one thread) ----
+    //
+    // The calls below only note their arguments; Drain() does the work (sums, instruments, trace) and
+    // the server calls it right after it has sent out work, while the workers compute, so that the
+    // measuring stays off the step's critical path. CloseEpoch and Finished drain first.
+
+    private enum Kind : byte { StepBegan, Answered, StepEnded, AsyncApplied, Blocked }
+
+    private struct Pending
+    {
+        public Kind Kind;
+        public bool Late;
+        public int Worker, Other;
+        public long Step, A, B, C, D;
+        public TaskTimings? Timings;
+        public WireInfo? Wire;
+    }
+
+    private Pending[] _pending = new Pending[16];
+    private int _pendingCount;
+
+    private ref Pending Note(Kind kind)
+    {
+        if (_pendingCount == _pending.Length) Array.Resize(ref _pending, _pending.Length * 2);
+        ref var p = ref _pending[_pendingCount++];
+        p = default;
+        p.Kind = kind;
+        return ref p;
+    }
+
+    /// <summary>Does the recording noted since the last call, in order.</summary>
+    internal void Drain()
+    {
+        for (int k = 0; k < _pendingCount; k++)
+        {
+            ref var p = ref _pending[k];
+            switch (p.Kind)
+            {
+                case Kind.StepBegan: DoStepBegan(p.A); break;
+                case Kind.Answered: DoAnswered(p.Worker, p.Step, p.A, p.B, p.Timings!, p.Wire, p.Other, p.Late); break;
+                case Kind.StepEnded: DoStepEnded(p.Step, p.A, p.B, p.C); break;
+                case Kind.AsyncApplied: DoAsyncApplied(p.Step, p.A, p.B, p.C, p.D); break;
+                case Kind.Blocked: DoBlocked(p.Worker, p.Other, p.A, p.B); break;
+            }
+            p.Timings = null;
+            p.Wire = null;
+        }
+        _pendingCount = 0;
+    }
 
     /// <param name="barrier">Steps wait for all their work (sync, backup workers, local SGD), rather than async/ssp.</param>
     internal void Started(bool barrier)
@@ -103,9 +151,12 @@ public sealed class RunTelemetry : IDisposable
         _trainingStart = Clock.Now;
     }
 
+    /// <summary>Immediate: the epochs before it have been drained by <see cref="CloseEpoch"/>.</summary>
     internal void EpochBegan(int epoch) => Volatile.Write(ref _epoch, epoch);
 
-    internal void StepBegan(long now)
+    internal void StepBegan(long now) => Note(Kind.StepBegan).A = now;
+
+    private void DoStepBegan(long now)
     {
         _stepStart = now;
         foreach (var p in _participants) p.Arrival = 0;
@@ -124,6 +175,13 @@ public sealed class RunTelemetry : IDisposable
     /// <param name="late">An answer after its step went on (backup workers): measured, but not part of the step.</param>
     internal void Answered(int workerId, long step, long sentAt, long arrivedAt, TaskTimings t, WireInfo? answerWire,
         int floatsReceived, bool late = false)
+    {
+        ref var p = ref Note(Kind.Answered);
+        (p.Worker, p.Step, p.A, p.B, p.Timings, p.Wire, p.Other, p.Late) = (workerId, step, sentAt, arrivedAt, t, answerWire, floatsReceived, late);
+    }
+
+    private void DoAnswered(int workerId, long step, long sentAt, long arrivedAt, TaskTimings t, WireInfo? answerWire,
+        int floatsReceived, bool late)
     {
         var w = Worker(workerId);
         long roundTripNs = Clock.Ns(sentAt, arrivedAt);
@@ -230,6 +288,12 @@ public sealed class RunTelemetry : IDisposable
     /// <summary>A barrier step is done: it waited from its start until <paramref name="gathered"/> (the last answer), then combined and applied.</summary>
     internal void StepEnded(long step, long gathered, long combined, long applied)
     {
+        ref var p = ref Note(Kind.StepEnded);
+        (p.Step, p.A, p.B, p.C) = (step, gathered, combined, applied);
+    }
+
+    private void DoStepEnded(long step, long gathered, long combined, long applied)
+    {
         int n = _participants.Count;
         if (_arrivals.Length < n) { _arrivals = new double[n * 2]; _blame = new double[n * 2]; }
         double last = 0;
@@ -273,6 +337,12 @@ public sealed class RunTelemetry : IDisposable
     /// <summary>async/ssp: a gradient sent at <paramref name="sentAt"/> was applied from <paramref name="applyStart"/> to <paramref name="applied"/>.</summary>
     internal void AsyncApplied(long step, long sentAt, long applyStart, long applied, long staleness)
     {
+        ref var p = ref Note(Kind.AsyncApplied);
+        (p.Step, p.A, p.B, p.C, p.D) = (step, sentAt, applyStart, applied, staleness);
+    }
+
+    private void DoAsyncApplied(long step, long sentAt, long applyStart, long applied, long staleness)
+    {
         long applyNs = Clock.Ns(applyStart, applied);
         _epochApplyNs += applyNs;
         _epochStalenessSum += staleness;
@@ -292,6 +362,12 @@ public sealed class RunTelemetry : IDisposable
     /// <summary>ssp: a worker sat idle from <paramref name="since"/> to <paramref name="until"/> because it was too far ahead of <paramref name="slowest"/>.</summary>
     internal void Blocked(int workerId, int slowest, long since, long until)
     {
+        ref var p = ref Note(Kind.Blocked);
+        (p.Worker, p.Other, p.A, p.B) = (workerId, slowest, since, until);
+    }
+
+    private void DoBlocked(int workerId, int slowest, long since, long until)
+    {
         double seconds = Clock.Seconds(Clock.Ns(since, until));
         if (slowest >= 0)
         {
@@ -307,6 +383,7 @@ public sealed class RunTelemetry : IDisposable
 
     internal EpochTimings CloseEpoch(int epoch)
     {
+        Drain();
         var workers = new List<WorkerEpochTimings>(_workers.Count);
         foreach (var w in _workers.Values)
         {
@@ -344,6 +421,7 @@ public sealed class RunTelemetry : IDisposable
     /// <summary>Training is over: the straggler report.</summary>
     internal void Finished()
     {
+        Drain();
         // Barrier modes: the mean share over a worker's steps, so that one long step (a pause of the whole
         // process) does not outweigh the rest. No barrier (ssp): the others' time is the whole run.
         double othersSeconds = Math.Max(0, _workers.Values.Count(w => w.Steps.Count > 0) - 1)
