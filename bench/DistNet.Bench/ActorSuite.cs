@@ -34,7 +34,7 @@ internal static class ActorSuite
     /// <summary>One run, measured over its epochs 2..E (epoch 1 is warm-up: JIT, thread start).</summary>
     internal sealed record RunResult(string Kind, int Workers, int MicroShards, int Batch, double SamplesPerSecond,
         double SamplesPerCpuSecond, double CoresBusy, double MsPerStep, double AllocatedBytesPerStep, double Gen0PerHundredSteps,
-        long Updates, long Tasks, string Hash, string LoadAverage, double OthersShare);
+        long Updates, long Tasks, string Hash, string LoadAverage, double OthersShare, double Gen1PerHundredSteps, double GcPauseShare);
 
     /// <param name="QuietRatio">The median ratio over the rounds in which other processes used &lt; 10% of the CPUs during both runs (NaN if none).</param>
     internal sealed record PairSummary(string Comparison, int MicroShards, int Batch, string Numerator, string Denominator,
@@ -43,7 +43,7 @@ internal static class ActorSuite
 
     internal sealed record TrafficRow(string Run, int Workers, int MicroShards, int Batch, double TasksPerStep, double AnswersPerStep,
         double WeightVectorsOutPerStep, double GradientVectorsInPerStep, double VectorBytesPerStep, double MinimumBytesPerStep,
-        double AllocatedBytesPerStep, double Gen0PerHundredSteps);
+        double AllocatedBytesPerStep, double Gen0PerHundredSteps, double Gen1PerHundredSteps, double GcPauseShare);
 
     /// <summary>Medians over the timed steps of one run, in µs: see <see cref="Timeline"/>.</summary>
     internal sealed record TimelineRow(int Workers, int MicroShards, int Batch, double StepMicroseconds, double HandOut, double Compute,
@@ -89,7 +89,7 @@ internal static class ActorSuite
                 final = result.Model.Parameters;
                 (updates, tasks) = (result.Stats.Updates, result.Stats.TasksSent);
             }
-            if (epochs < 2) return new RunResult(kind, workers, shards, batch, 0, 0, 0, 0, 0, 0, updates, tasks, Hash(final), "", double.NaN);
+            if (epochs < 2) return new RunResult(kind, workers, shards, batch, 0, 0, 0, 0, 0, 0, updates, tasks, Hash(final), "", double.NaN, 0, 0);
             var (first, last) = (marks.Marks[0], marks.Marks[^1]);
             double wall = (double)(last.Ticks - first.Ticks) / Stopwatch.Frequency, cpu = last.Cpu - first.Cpu;
             long samples = (long)(epochs - 1) * train.Count;
@@ -97,7 +97,8 @@ internal static class ActorSuite
             var run = new RunResult(kind, workers, shards, batch, samples / wall, samples / cpu, cpu / wall, 1e3 * wall / steps,
                 (double)(last.Allocated - first.Allocated) / steps, 100.0 * (last.Gen0 - first.Gen0) / steps,
                 updates, tasks, Hash(final), Machine.LoadAverage(),
-                Math.Max(0, (last.SystemBusy - first.SystemBusy - cpu) / (wall * Environment.ProcessorCount)));
+                Math.Max(0, (last.SystemBusy - first.SystemBusy - cpu) / (wall * Environment.ProcessorCount)),
+                100.0 * (last.Gen1 - first.Gen1) / steps, (last.GcPause - first.GcPause).TotalSeconds / wall);
             runs.Add(run);
             return run;
         }
@@ -185,14 +186,16 @@ internal static class ActorSuite
             double allocated = Median(g.Select(x => x.AllocatedBytesPerStep));
             if (r.Workers == 0)
             {
-                rows.Add(new TrafficRow("plain loop", 0, r.MicroShards, r.Batch, 0, 0, 0, 0, 0, 0, allocated, Median(g.Select(x => x.Gen0PerHundredSteps))));
+                rows.Add(new TrafficRow("plain loop", 0, r.MicroShards, r.Batch, 0, 0, 0, 0, 0, 0, allocated, Median(g.Select(x => x.Gen0PerHundredSteps)),
+                Median(g.Select(x => x.Gen1PerHundredSteps)), Median(g.Select(x => x.GcPauseShare))));
                 continue;
             }
             double tasks = (double)r.Tasks / r.Updates;
             // Every task carries the weights (in process: a reference to the step's one snapshot, cloned once per step);
             // every answer carries one gradient per micro-shard of the task.
             rows.Add(new TrafficRow($"actors, {r.Workers} worker{(r.Workers > 1 ? "s" : "")}", r.Workers, r.MicroShards, r.Batch, tasks, tasks,
-                tasks, r.MicroShards, (tasks + r.MicroShards) * vector, 2 * r.Workers * vector, allocated, Median(g.Select(x => x.Gen0PerHundredSteps))));
+                tasks, r.MicroShards, (tasks + r.MicroShards) * vector, 2 * r.Workers * vector, allocated, Median(g.Select(x => x.Gen0PerHundredSteps)),
+                Median(g.Select(x => x.Gen1PerHundredSteps)), Median(g.Select(x => x.GcPauseShare))));
         }
         return rows;
     }
@@ -335,10 +338,10 @@ internal static class ActorSuite
                 (s.QuietRounds > 0 ? $"{s.QuietRatio:F3} ({s.QuietRounds})" : "- (0)"));
         Console.WriteLine($"(a round is quiet when other processes used < {100 * QuietShare:F0}% of the CPUs during both its runs, from /proc/stat less this process's CPU time)");
         Console.WriteLine();
-        Console.WriteLine("per step                 workers  shards  batch  tasks  answers  weights out  gradients in  vector MB  minimum MB  allocated MB  gen0 GCs/100 steps");
+        Console.WriteLine("per step                 workers  shards  batch  tasks  answers  weights out  gradients in  vector MB  minimum MB  allocated MB  GCs/100 steps: gen0 gen1  GC pauses, % of time");
         foreach (var t in report.Traffic)
             Console.WriteLine($"{t.Run,-24} {t.Workers,7}  {t.MicroShards,6}  {t.Batch,5}  {t.TasksPerStep,5:F2}  {t.AnswersPerStep,7:F2}  {t.WeightVectorsOutPerStep,11:F2}  {t.GradientVectorsInPerStep,12:F2}  " +
-                $"{t.VectorBytesPerStep / 1e6,9:F2}  {t.MinimumBytesPerStep / 1e6,10:F2}  {t.AllocatedBytesPerStep / 1e6,12:F2}  {t.Gen0PerHundredSteps,18:F1}");
+                $"{t.VectorBytesPerStep / 1e6,9:F2}  {t.MinimumBytesPerStep / 1e6,10:F2}  {t.AllocatedBytesPerStep / 1e6,12:F2}  {t.Gen0PerHundredSteps,19:F1} {t.Gen1PerHundredSteps,4:F1}  {100 * t.GcPauseShare,20:F1}");
         Console.WriteLine();
         Console.WriteLine("step timeline, µs (median)  workers  shards  batch    step  hand-out  compute  collect  compute per worker   mean step  90th pct");
         foreach (var t in report.Timelines)
@@ -364,11 +367,11 @@ internal static class ActorSuite
     /// <summary>Clock, CPU time, allocations and collections at the end of every epoch (on whichever thread ends it).</summary>
     private sealed class EpochMarks : ITrainingObserver
     {
-        public readonly record struct Mark(long Ticks, double Cpu, long Allocated, int Gen0, double SystemBusy);
+        public readonly record struct Mark(long Ticks, double Cpu, long Allocated, int Gen0, double SystemBusy, int Gen1, TimeSpan GcPause);
         public List<Mark> Marks { get; } = new();
 
         public void OnEpoch(EpochReport report) =>
             Marks.Add(new Mark(Stopwatch.GetTimestamp(), CpuClock.ProcessSeconds(), GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0),
-                Machine.BusyCpuSeconds()));
+                Machine.BusyCpuSeconds(), GC.CollectionCount(1), GC.GetTotalPauseDuration()));
     }
 }

@@ -20,7 +20,7 @@ public sealed class MetricsEndpoint : IDisposable
     private readonly MeterListener _listener = new();
     private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
     private readonly IMetricFactory _factory;
-    private readonly MetricServer _server;
+    private MetricServer? _server;
 
     private MetricsEndpoint(Meter meter, int port)
     {
@@ -40,7 +40,6 @@ public sealed class MetricsEndpoint : IDisposable
         _listener.SetMeasurementEventCallback<long>((_, value, tags, state) => ((Binding)state!).Record(value, tags));
         _listener.SetMeasurementEventCallback<double>((_, value, tags, state) => ((Binding)state!).Record(value, tags));
         _listener.Start();
-        _server = new MetricServer("127.0.0.1", port, "metrics/", _registry);
         Port = port;
     }
 
@@ -51,9 +50,11 @@ public sealed class MetricsEndpoint : IDisposable
     /// <summary>Starts serving; a port that cannot be bound is the user's to change (a <see cref="UsageException"/>).</summary>
     public static MetricsEndpoint Start(Meter meter, int port)
     {
+        WarmUp();
         var endpoint = new MetricsEndpoint(meter, port);
         try
         {
+            endpoint._server = new MetricServer("127.0.0.1", port, "metrics/", endpoint._registry);
             endpoint._server.Start();
         }
         catch (HttpListenerException e)
@@ -62,6 +63,22 @@ public sealed class MetricsEndpoint : IDisposable
             throw new UsageException($"--metrics-port {port}: cannot serve on 127.0.0.1:{port} ({e.Message})");
         }
         return endpoint;
+    }
+
+    /// <summary>
+    /// Runs the recording and export paths once on a scratch meter, so that the first steps of
+    /// training do not pay for compiling them (some 20–30 ms at the first measurement otherwise).
+    /// </summary>
+    private static void WarmUp()
+    {
+        using var meter = new Meter("DistNet.WarmUp");
+        var scratch = new MetricsEndpoint(meter, 0);
+        var tag = new KeyValuePair<string, object?>("worker", "0");
+        meter.CreateHistogram<double>("warm.seconds", "s").Record(0.001, tag);
+        meter.CreateHistogram<long>("warm.count").Record(1);
+        meter.CreateCounter<long>("warm.bytes", "By").Add(1, tag);
+        scratch.ScrapeAsync().GetAwaiter().GetResult();
+        scratch._listener.Dispose();
     }
 
     /// <summary>The text a scrape would get now (also what tests compare against).</summary>
@@ -74,7 +91,7 @@ public sealed class MetricsEndpoint : IDisposable
 
     public void Dispose()
     {
-        _server.Stop();
+        _server?.Stop();
         _listener.Dispose();
     }
 
