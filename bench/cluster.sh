@@ -2,7 +2,7 @@
 # Cluster benchmark: serialization, steps/s over loopback against in process, bytes on the wire,
 # and the time to notice a killed worker (docs/benchmarks.md, "Cluster").
 #
-#   bench/cluster.sh [--parts LIST] [--rounds N] [--failover-rounds N] [--data DIR] [--out DIR] [--wait-quiet S]
+#   bench/cluster.sh [--parts LIST] [--rounds N] [--failover-rounds N] [--data DIR] [--out DIR] [--wait-quiet S] [--env K=V]
 #
 #   --parts LIST         any of serialization,throughput,failover (default: all three)
 #   --rounds N           throughput: back-to-back pairs (in process, cluster), order alternating (default 5)
@@ -11,6 +11,8 @@
 #   --out DIR            keep the logs there (default: a temporary directory)
 #   --wait-quiet S       wait up to S seconds for a moment when other processes use < 10% of the CPUs,
 #                        before each part and each throughput round
+#   --env K=V            set this environment variable for every distnet process (repeatable), e.g.
+#                        --env DOTNET_GCgen0size=0x4000000 (an experiment: the GC's gen0 budget, 64 MB)
 #
 # throughput: `distnet train --workers 2` against a ps and 2 worker processes on 127.0.0.1, both with
 #   --hidden 256,128 --batch 256 --micro-shards 2 --epochs 2 --validation 0 --lr 0.1 (128 samples per
@@ -25,7 +27,7 @@ script="$(realpath "$0")"
 cd "$(dirname "$script")/.."
 
 data=/work/shared/data/fashion-mnist
-parts=serialization,throughput,failover rounds=5 failover_rounds=3 out="" wait_quiet=0
+parts=serialization,throughput,failover rounds=5 failover_rounds=3 out="" wait_quiet=0 node_env=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --parts) parts="$2"; shift 2 ;;
@@ -34,7 +36,8 @@ while [[ $# -gt 0 ]]; do
     --data) data="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --wait-quiet) wait_quiet="$2"; shift 2 ;;
-    -h|--help) sed -n "2,22p" "$script" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --env) node_env+=("$2"); shift 2 ;;
+    -h|--help) sed -n "2,24p" "$script" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -105,7 +108,8 @@ echo
 
 echo "== build (Release)"
 dotnet build src/DistNet.Cli -c Release -nologo -v q 2>&1 | grep -E " error |rror\(s\)|Elapsed" | sort -u || true
-distnet=(dotnet src/DistNet.Cli/bin/Release/net10.0/distnet.dll)
+distnet=(env "${node_env[@]}" dotnet src/DistNet.Cli/bin/Release/net10.0/distnet.dll)
+(( ${#node_env[@]} == 0 )) || echo "environment of the distnet processes: ${node_env[*]}"
 if has_part serialization; then
   dotnet build -c Release bench/DistNet.Bench/DistNet.Bench.csproj -nologo -v q 2>&1 | grep -E " error |rror\(s\)" | sort -u || true
 fi

@@ -41,8 +41,8 @@ internal static class ClusterSuite
         float[] Vector() { var v = new float[parameters]; for (int i = 0; i < v.Length; i++) v[i] = (float)(rng.NextDouble() - 0.5); return v; }
         int[] Indices(int n) => Enumerable.Range(0, n).Select(_ => rng.Next(60_000)).ToArray();
         var weights = Vector();
-        ComputeGradients Task(int shards) => new(17, 42, weights, Enumerable.Range(0, shards).Select(s => new ShardTask(s, Indices(128))).ToArray(), 1f / 256);
-        GradientsComputed Answer(int shards) => new(17, 42, 1, Enumerable.Range(0, shards).Select(s => new ShardGradient(s, Vector(), 123.25, 57, 128)).ToArray());
+        ComputeGradients Task(int shards) => new(17, 42, weights, Enumerable.Range(0, shards).Select(s => new ShardTask(s, Indices(128))).ToArray(), 1f / 256, shards);
+        GradientsComputed Answer(int shards) => new(17, 42, 1, Enumerable.Range(0, shards).Select(s => new ShardGradient(s, 0, Vector(), 123.25, 57, 128)).ToArray());
 
         using var system = ActorSystem.Create("distnet-bench", NodeConfig.Reference);
         try

@@ -27,15 +27,15 @@ public sealed class VectorMessageSerializerTests : IDisposable
     [Fact]
     public void Every_vector_message_round_trips_exactly()
     {
-        var compute = new ComputeGradients(7, 42, Vector(1000), [new ShardTask(0, [5, 1, 9]), new ShardTask(3, [])], 1f / 128);
+        var compute = new ComputeGradients(7, 42, Vector(1000), [new ShardTask(0, [5, 1, 9]), new ShardTask(3, [])], 1f / 128, 4);
         var back = (ComputeGradients)RoundTrip(compute);
-        Assert.Equal((compute.TaskId, compute.Version, compute.Scale), (back.TaskId, back.Version, back.Scale));
+        Assert.Equal((compute.TaskId, compute.Version, compute.Scale, compute.ShardCount), (back.TaskId, back.Version, back.Scale, back.ShardCount));
         Assert.Equal(compute.Parameters, back.Parameters);
         Assert.Equal(compute.Shards.Select(s => (s.Shard, string.Join(",", s.Samples))), back.Shards.Select(s => (s.Shard, string.Join(",", s.Samples))));
 
         var timings = new TaskTimings(WaitNs: 11, MailboxNs: -1, FaultNs: 13, ComputeNs: 14, BusyNs: 15, TaskEncodeNs: 16, TaskDecodeNs: 17, TaskBytes: 18)
             { RepliedAt = 12345 };
-        var computed = new GradientsComputed(7, 42, 3, [new ShardGradient(2, Vector(50), 12.5, 30, 32), new ShardGradient(5, Vector(50), 0.25, 1, 1)])
+        var computed = new GradientsComputed(7, 42, 3, [new ShardGradient(2, 1, Vector(50), 12.5, 30, 32), new ShardGradient(5, 0, Vector(50), 0.25, 1, 1)])
             { Timings = timings };
         var back2 = (GradientsComputed)RoundTrip(computed);
         Assert.Equal(3, back2.WorkerId);
@@ -44,8 +44,8 @@ public sealed class VectorMessageSerializerTests : IDisposable
         for (int i = 0; i < 2; i++)
         {
             Assert.Equal(computed.Shards[i].Gradient, back2.Shards[i].Gradient);
-            Assert.Equal((computed.Shards[i].Shard, computed.Shards[i].LossSum, computed.Shards[i].Correct, computed.Shards[i].Samples),
-                (back2.Shards[i].Shard, back2.Shards[i].LossSum, back2.Shards[i].Correct, back2.Shards[i].Samples));
+            Assert.Equal((computed.Shards[i].Shard, computed.Shards[i].Level, computed.Shards[i].LossSum, computed.Shards[i].Correct, computed.Shards[i].Samples),
+                (back2.Shards[i].Shard, back2.Shards[i].Level, back2.Shards[i].LossSum, back2.Shards[i].Correct, back2.Shards[i].Samples));
         }
 
         var local = (RunLocalSteps)RoundTrip(new RunLocalSteps(1, 2, Vector(10), [[1, 2], [3]]));
@@ -59,7 +59,7 @@ public sealed class VectorMessageSerializerTests : IDisposable
     [Fact]
     public void Decoding_tells_the_message_its_size_and_both_sides_codec_times()
     {
-        var message = new ComputeGradients(7, 42, Vector(100_000), [new ShardTask(0, [5, 1, 9])], 0.5f) { SentAt = 987654321 };
+        var message = new ComputeGradients(7, 42, Vector(100_000), [new ShardTask(0, [5, 1, 9])], 0.5f, 1) { SentAt = 987654321 };
         var serializer = (VectorMessageSerializer)_system.Serialization.FindSerializerFor(message);
         var bytes = serializer.ToBinary(message);
         long encodeNs = BitConverter.ToInt64(bytes, 1); // written by the sender, after the version byte
@@ -77,7 +77,7 @@ public sealed class VectorMessageSerializerTests : IDisposable
     [Fact]
     public void A_vector_costs_four_bytes_per_float_plus_a_small_header()
     {
-        var message = new GradientsComputed(1, 1, 0, [new ShardGradient(0, new float[235_146], 0, 0, 128)]);
+        var message = new GradientsComputed(1, 1, 0, [new ShardGradient(0, 0, new float[235_146], 0, 0, 128)]);
         var bytes = _system.Serialization.FindSerializerFor(message).ToBinary(message);
         Assert.InRange(bytes.Length, 235_146 * 4, 235_146 * 4 + 128); // the header includes the worker's timings
     }
@@ -93,11 +93,11 @@ public sealed class VectorMessageSerializerTests : IDisposable
     [InlineData("trailing")]
     [InlineData("count")]
     [InlineData("version")]
-    [InlineData("version 1")]
+    [InlineData("version 2")]
     [InlineData("manifest")]
     public void Malformed_payloads_are_refused_with_a_clear_exception(string damage)
     {
-        var message = new ComputeGradients(7, 42, Vector(100), [new ShardTask(0, [5, 1, 9])], 0.5f);
+        var message = new ComputeGradients(7, 42, Vector(100), [new ShardTask(0, [5, 1, 9])], 0.5f, 1);
         var serializer = (VectorMessageSerializer)_system.Serialization.FindSerializerFor(message);
         var bytes = serializer.ToBinary(message);
         string manifest = serializer.Manifest(message);
@@ -105,13 +105,13 @@ public sealed class VectorMessageSerializerTests : IDisposable
         {
             case "truncated": bytes = bytes[..^7]; break;
             case "trailing": bytes = [.. bytes, 0, 0]; break;
-            case "count": BitConverter.GetBytes(int.MaxValue).CopyTo(bytes, 1 + 8 + 8 + 8 + 4); break; // the parameter count
+            case "count": BitConverter.GetBytes(int.MaxValue).CopyTo(bytes, 1 + 8 + 8 + 8 + 4 + 4); break; // the parameter count
             case "version": bytes[0] = 99; break;
-            case "version 1": bytes[0] = 1; break; // the format before timings: refused, not misread
+            case "version 2": bytes[0] = 2; break; // the format before shard blocks: refused, not misread
             case "manifest": manifest = "zz"; break;
         }
         var e = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, manifest));
         Assert.Contains(damage == "manifest" ? "unknown" : "malformed", e.Message);
-        if (damage == "version 1") Assert.Contains("format version 1, expected 2", e.Message);
+        if (damage == "version 2") Assert.Contains("format version 2, expected 3", e.Message);
     }
 }

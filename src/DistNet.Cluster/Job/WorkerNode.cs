@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using DistNet.Core.Data;
+using DistNet.Training.Hosting;
 using DistNet.Training.Workers;
 
 namespace DistNet.Cluster.Job;
@@ -69,7 +70,7 @@ public sealed class WorkerNode : ReceiveActor
         for (int i = 0; i < _workers; i++)
         {
             int id = job.FirstWorkerId + i;
-            Context.ActorOf(Worker.Props(id, job.Server, workerJob).WithDispatcher("distnet.worker-dispatcher"), $"worker-{id}");
+            Context.ActorOf(Worker.Props(id, job.Server, workerJob).WithDispatcher(AkkaConfig.PinnedDispatcher), $"worker-{id}");
         }
         _log.Info("started {0} workers ({1}..{2}) for {3}", _workers, job.FirstWorkerId, job.FirstWorkerId + _workers - 1, job.DataSpec);
     }

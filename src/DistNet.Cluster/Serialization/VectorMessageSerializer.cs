@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
+using DistNet.Core.Linear;
 using DistNet.Training.Telemetry;
 using DistNet.Training.Workers;
 
@@ -26,7 +27,7 @@ namespace DistNet.Cluster.Serialization;
 public sealed class VectorMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
     public const int Id = 4701;
-    private const byte FormatVersion = 2;
+    private const byte FormatVersion = 3;
     private const int Header = 1 + 8; // version, encoding nanoseconds
     private const int TimingsSize = 8 * 8;
     private const string ComputeManifest = "cg", ComputedManifest = "gc", LocalManifest = "rl", LocalDoneManifest = "ld";
@@ -50,17 +51,17 @@ public sealed class VectorMessageSerializer(ExtendedActorSystem system) : Serial
         {
             case ComputeGradients m:
             {
-                var w = new Writer(Header + 8 + 8 + 4 + Floats(m.Parameters) + 4 + m.Shards.Sum(s => 4 + Ints(s.Samples)));
-                w.Start(); w.Long(m.TaskId); w.Long(m.Version); w.Float(m.Scale); w.FloatArray(m.Parameters);
+                var w = new Writer(Header + 8 + 8 + 4 + 4 + Floats(m.Parameters) + 4 + m.Shards.Sum(s => 4 + Ints(s.Samples)));
+                w.Start(); w.Long(m.TaskId); w.Long(m.Version); w.Float(m.Scale); w.Int(m.ShardCount); w.FloatArray(m.Parameters);
                 w.Int(m.Shards.Length);
                 foreach (var s in m.Shards) { w.Int(s.Shard); w.IntArray(s.Samples); }
                 return w.Done(start);
             }
             case GradientsComputed m:
             {
-                var w = new Writer(Header + 8 + 8 + 4 + TimingsSize + 4 + m.Shards.Sum(s => 4 + 8 + 4 + 4 + Floats(s.Gradient)));
+                var w = new Writer(Header + 8 + 8 + 4 + TimingsSize + 4 + m.Shards.Sum(s => 4 + 4 + 8 + 4 + 4 + Floats(s.Gradient)));
                 w.Start(); w.Long(m.TaskId); w.Long(m.Version); w.Int(m.WorkerId); w.Timings(m.Timings); w.Int(m.Shards.Length);
-                foreach (var s in m.Shards) { w.Int(s.Shard); w.Double(s.LossSum); w.Int(s.Correct); w.Int(s.Samples); w.FloatArray(s.Gradient); }
+                foreach (var s in m.Shards) { w.Int(s.Shard); w.Int(s.Level); w.Double(s.LossSum); w.Int(s.Correct); w.Int(s.Samples); w.FloatArray(s.Gradient); }
                 return w.Done(start);
             }
             case RunLocalSteps m:
@@ -116,9 +117,10 @@ public sealed class VectorMessageSerializer(ExtendedActorSystem system) : Serial
     {
         long taskId = r.Long(), version = r.Long();
         float scale = r.Float();
+        int shardCount = r.Int();
         var parameters = r.FloatArray();
         var shards = r.Array(static (ref Reader x) => new ShardTask(x.Int(), x.IntArray()));
-        return new ComputeGradients(taskId, version, parameters, shards, scale);
+        return new ComputeGradients(taskId, version, parameters, shards, scale, shardCount);
     }
 
     private static GradientsComputed ReadComputed(ref Reader r)
@@ -128,10 +130,10 @@ public sealed class VectorMessageSerializer(ExtendedActorSystem system) : Serial
         var timings = r.Timings();
         var shards = r.Array(static (ref Reader x) =>
         {
-            int shard = x.Int();
+            int shard = x.Int(), level = x.Int();
             double loss = x.Double();
             int correct = x.Int(), samples = x.Int();
-            return new ShardGradient(shard, x.FloatArray(), loss, correct, samples);
+            return new ShardGradient(shard, level, x.FloatArray(), loss, correct, samples);
         });
         return new GradientsComputed(taskId, version, workerId, shards) { Timings = timings };
     }
@@ -225,7 +227,8 @@ public sealed class VectorMessageSerializer(ExtendedActorSystem system) : Serial
 
         public float[] FloatArray()
         {
-            var values = GC.AllocateUninitializedArray<float>(Count(sizeof(float)));
+            // From the pool: the receiver gives weight and gradient vectors back once it has used them.
+            var values = VectorPool.Rent(Count(sizeof(float)));
             Take(values.Length * sizeof(float)).CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
             return values;
         }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using DistNet.Core.Data;
 using DistNet.Core.Nn;
 using DistNet.Core.Optim;
-using System.Numerics.Tensors;
 
 namespace DistNet.Core.Training;
 
@@ -10,7 +9,8 @@ public sealed record TrainingResult(Mlp Model, IReadOnlyList<EpochReport> Histor
 
 /// <summary>
 /// Mini-batch training on one thread, without actors: per epoch a seeded order, per batch the
-/// gradient of the mean loss summed from its micro-shards in order, plus the penalty's
+/// gradient of the mean loss summed from its micro-shards along the
+/// <see cref="ShardTree"/>, plus the penalty's
 /// gradient, and one optimiser step. Deterministic: the same seed, data and settings give the
 /// same parameters bit for bit (on the same BLAS), and the same as the actor trainer's sync mode.
 /// </summary>
@@ -28,7 +28,7 @@ public static class Trainer
         var optimizer = Optimizer.Create(settings.Optimizer, model.Layout.Count);
         if (settings.MicroShards <= 0) throw new ArgumentOutOfRangeException(nameof(settings), "micro-shards must be positive");
         var gradient = new float[model.Layout.Count];
-        var shardGradient = settings.MicroShards > 1 ? new float[model.Layout.Count] : gradient;
+        var shardSum = new ShardTreeSum(model.Layout.Count);
         var batch = new Batch(train);
         int batchesPerEpoch = EpochPlan.BatchesPerEpoch(train.Count, settings.BatchSize);
         int outputs = model.Architecture.OutputSize;
@@ -47,19 +47,17 @@ public static class Trainer
             for (int b = 0; b < batchesPerEpoch; b++)
             {
                 var (start, size) = EpochPlan.Batch(train.Count, settings.BatchSize, b);
-                bool first = true;
-                for (int m = 0; m < settings.MicroShards; m++)
+                int shards = Math.Min(settings.MicroShards, size);
+                var score = shardSum.Compute(ShardTree.Root(shards), shards, gradient, (m, target) =>
                 {
-                    var (offset, count) = EpochPlan.MicroShard(size, settings.MicroShards, m);
-                    if (count == 0) continue;
+                    var (offset, count) = EpochPlan.MicroShard(size, shards, m);
                     batch.Gather(order.AsSpan(start + offset, count));
-                    var target = first ? gradient : shardGradient;
-                    epochLoss += pass.Gradient(model.Parameters, batch.Inputs, count, batch.Labels, batch.Targets, 1f / size, target);
-                    if (train.IsClassification)
-                        correct += Evaluation.CountCorrect(model.Architecture.Loss, pass.LastScores(count), outputs, batch.Labels);
-                    if (!first) TensorPrimitives.Add(gradient, shardGradient, gradient);
-                    first = false;
-                }
+                    double loss = pass.Gradient(model.Parameters, batch.Inputs, count, batch.Labels, batch.Targets, 1f / size, target);
+                    int right = train.IsClassification ? Evaluation.CountCorrect(model.Architecture.Loss, pass.LastScores(count), outputs, batch.Labels) : 0;
+                    return new ShardScore(loss, right, count);
+                });
+                epochLoss += score.LossSum;
+                correct += score.Correct;
                 settings.Penalty.AddGradient(model.Layout, model.Parameters, gradient);
                 optimizer.Step(model.Parameters, gradient);
                 observer?.OnBatch(epoch, b + 1, batchesPerEpoch, epochLoss / (start + size));

@@ -5,11 +5,21 @@ namespace DistNet.Training.Hosting;
 /// <summary>
 /// The HOCON every DistNet actor system starts from. Workers get a thread each (a pinned
 /// dispatcher): their work is long, CPU-bound matrix products that would otherwise hold
-/// threads of the shared pool; the parameter server stays on the default dispatcher.
+/// threads of the shared pool. The parameter server gets its own thread too, except in the one
+/// case where it has nothing to do while workers compute, a plain sync run (see
+/// <see cref="LocalTraining"/>): there it shares worker 0's thread, because handing each step
+/// between two threads (waking one, moving a model's weights and gradient between two cores'
+/// caches) cost 15–20 % of a 784-256-128-10 step (docs/benchmarks.md).
 /// DistNet's messages are bound to Hyperion so that they can cross process boundaries.
 /// </summary>
 public static class AkkaConfig
 {
+    /// <summary>One thread per actor.</summary>
+    public const string PinnedDispatcher = "distnet.worker-dispatcher";
+
+    /// <summary>One thread that the actors given it take turns on.</summary>
+    public const string SharedDispatcher = "distnet.shared-dispatcher";
+
     public const string Hocon = """
         akka {
           loglevel = WARNING
@@ -26,6 +36,13 @@ public static class AkkaConfig
         distnet.worker-dispatcher {
           type = PinnedDispatcher
           executor = thread-pool-executor
+        }
+        distnet.shared-dispatcher {
+          type = ForkJoinDispatcher
+          throughput = 100
+          dedicated-thread-pool {
+            thread-count = 1
+          }
         }
         """;
 

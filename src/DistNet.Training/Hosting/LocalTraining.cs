@@ -34,11 +34,15 @@ public static class LocalTraining
         using var system = ActorSystem.Create("distnet", config ?? AkkaConfig.Default);
         try
         {
-            var server = TrainingServer.Start(system, new ServerSetup(model, train.Count, validation, trainer, distributed, observer, telemetry));
+            // Only a plain sync run leaves the server idle while workers compute. With backup workers,
+            // async updates or fault hooks (a worker may sleep or hang) the server must stay responsive.
+            bool share = distributed.Mode == TrainingMode.Sync && distributed.BackupWorkers == 0 && faults is null;
+            var server = TrainingServer.Start(system, new ServerSetup(model, train.Count, validation, trainer, distributed, observer, telemetry),
+                share ? AkkaConfig.SharedDispatcher : AkkaConfig.PinnedDispatcher);
             var job = new WorkerJob(model.Architecture, train, trainer.Penalty, trainer.Optimizer);
             var workers = Enumerable.Range(0, distributed.Workers)
                 .Select(i => system.ActorOf(Worker.Props(i, server, job, faults?.Invoke(i))
-                    .WithDispatcher("distnet.worker-dispatcher"), $"worker-{i}"))
+                    .WithDispatcher(share && i == 0 ? AkkaConfig.SharedDispatcher : AkkaConfig.PinnedDispatcher), $"worker-{i}"))
                 .ToArray();
             var result = TrainingServer.Train(server, model.Architecture);
             onStarted?.Invoke(system, workers);

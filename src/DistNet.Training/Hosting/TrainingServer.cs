@@ -10,8 +10,9 @@ public static class TrainingServer
 {
     public const string Name = "server";
 
-    public static IActorRef Start(ActorSystem system, ServerSetup setup) =>
-        system.ActorOf(ParameterServer.Props(setup), Name);
+    /// <param name="dispatcher">Its own thread by default; <see cref="AkkaConfig.SharedDispatcher"/> to share one with a worker.</param>
+    public static IActorRef Start(ActorSystem system, ServerSetup setup, string dispatcher = AkkaConfig.PinnedDispatcher) =>
+        system.ActorOf(ParameterServer.Props(setup).WithDispatcher(dispatcher), Name);
 
     /// <summary>Starts training (once enough workers have registered) and completes with the trained model.</summary>
     public static async Task<DistributedResult> Train(IActorRef server, Architecture architecture)

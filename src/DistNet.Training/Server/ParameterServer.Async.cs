@@ -1,4 +1,5 @@
 using Akka.Actor;
+using DistNet.Core.Linear;
 using DistNet.Core.Training;
 using DistNet.Training.Telemetry;
 using DistNet.Training.Workers;
@@ -58,7 +59,7 @@ public sealed partial class ParameterServer
             if (_distributed.Mode == TrainingMode.Ssp) _clockRecords.Add(new ClockRecord(id, clock, slowest));
             long taskId = NextTaskId(), now = Clock.Now;
             Send(worker, id, taskId, batch, new ComputeGradients(taskId, _version, (float[])_parameters.Clone(),
-                [new ShardTask(batch.Batch, batch.Samples)], 1f / batch.Samples.Length) { SentAt = now }, now);
+                [new ShardTask(batch.Batch, batch.Samples)], 1f / batch.Samples.Length, ShardCount: 0) { SentAt = now }, now);
         }
         _telemetry?.Drain();
     }
@@ -91,7 +92,7 @@ public sealed partial class ParameterServer
     {
         var batch = (AsyncBatch)task.Work;
         var result = answer.Shards[0];
-        if (!AllFinite(result.Gradient))
+        if (!Finite.All(result.Gradient))
         {
             _stats = _stats with { RefusedGradients = _stats.RefusedGradients + 1 };
             _telemetry?.Noticed("gradient refused", task.WorkerId, "not finite");
@@ -111,6 +112,7 @@ public sealed partial class ParameterServer
             long applying = Clock.Now;
             _trainer.Penalty.AddGradient(_layout, _parameters, result.Gradient);
             _optimizer.Step(_parameters, result.Gradient);
+            VectorPool.Return(result.Gradient);
             _telemetry?.AsyncApplied(_version + 1, task.SentAt, applying, Clock.Now, staleness);
             Account(batch.Samples, result.LossSum, result.Correct);
             _batchesDone++;

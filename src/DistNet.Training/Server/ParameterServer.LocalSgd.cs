@@ -1,4 +1,5 @@
 using Akka.Actor;
+using DistNet.Core.Linear;
 using System.Numerics.Tensors;
 using DistNet.Core.Training;
 using DistNet.Training.Telemetry;
@@ -84,7 +85,7 @@ public sealed partial class ParameterServer
         int block = _localTaskBlock[answer.TaskId];
         _localTaskBlock.Remove(answer.TaskId);
         if (_localResults[block] is not null) { _stats = _stats with { DuplicateShards = _stats.DuplicateShards + 1 }; return; }
-        if (!AllFinite(answer.Parameters))
+        if (!Finite.All(answer.Parameters))
         {
             _stats = _stats with { RefusedGradients = _stats.RefusedGradients + 1 };
             Finish($"training diverged: local steps of round {_round} produced non-finite parameters; try a smaller --lr");

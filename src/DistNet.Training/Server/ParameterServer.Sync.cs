@@ -1,4 +1,5 @@
 using Akka.Actor;
+using DistNet.Core.Linear;
 using System.Numerics.Tensors;
 using DistNet.Core.Training;
 using DistNet.Training.Telemetry;
@@ -8,20 +9,22 @@ namespace DistNet.Training.Server;
 
 /// <summary>
 /// Bulk-synchronous steps. A global batch is cut into micro-shards; live workers get
-/// contiguous runs of them; the step completes when every micro-shard's gradient is in, and
-/// they are summed in micro-shard order, so the result does not depend on who computed what.
+/// contiguous runs of them and answer with the sums of the aligned blocks inside their runs; the
+/// step completes when every micro-shard is in, added along the fixed <see cref="ShardTree"/>, so
+/// the result does not depend on who computed what.
 /// With backup workers the step instead goes on after the first N − b shards (one per worker),
 /// trading that determinism for not waiting on stragglers.
 /// </summary>
 public sealed partial class ParameterServer
 {
     private ShardTask[] _stepShards = [];
-    private ShardGradient?[] _received = [];
+    private ShardTreeReducer _reducer = new(1);
     private int[] _refusals = [];
     private int _missing, _stepSize;
     private float[] _snapshot = [];
     private readonly List<ShardTask> _unassigned = new();
-    private float[]? _sum;
+    // Tasks of this step not yet answered (a late, timed-out or abandoned one keeps the snapshot in use).
+    private readonly HashSet<long> _openTasks = new();
 
     // Backup-worker mode: tasks of finished steps, still being computed by their (slow) workers.
     private readonly Dictionary<long, Outstanding> _abandoned = new();
@@ -45,14 +48,15 @@ public sealed partial class ParameterServer
             if (count > 0) shards.Add(new ShardTask(m, _order[(start + offset)..(start + offset + count)]));
         }
         _stepShards = shards.ToArray();
-        _received = new ShardGradient?[shardCount];
-        _refusals = new int[shardCount];
+        _reducer = new ShardTreeReducer(_stepShards.Length);
+        _refusals = new int[_stepShards.Length];
         _missing = HasBackupWorkers
             ? Math.Min(_distributed.Workers - _distributed.BackupWorkers, _stepShards.Length)
             : _stepShards.Length;
         _stepSize = size;
-        // Workers read this copy while the server goes on; nobody writes to it once sent.
-        _snapshot = (float[])_parameters.Clone();
+        // Workers read this copy while the server goes on; nobody writes to it while a task that carries it is open.
+        _snapshot = VectorPool.RentCopy(_parameters);
+        _openTasks.Clear();
         _telemetry?.StepBegan(Clock.Now);
         Distribute(_stepShards, avoid: HasBackupWorkers ? BusyWorkers : null);
         _telemetry?.Drain(); // the previous step's measurements, while the workers compute this one
@@ -77,7 +81,8 @@ public sealed partial class ParameterServer
             var block = shards.Skip(from).Take(to - from).ToArray();
             var (id, worker) = workers[k];
             long taskId = NextTaskId(), now = Clock.Now;
-            Send(worker, id, taskId, block, new ComputeGradients(taskId, _version, _snapshot, block, 1f / _stepSize) { SentAt = now }, now);
+            _openTasks.Add(taskId);
+            Send(worker, id, taskId, block, new ComputeGradients(taskId, _version, _snapshot, block, 1f / _stepSize, _stepShards.Length) { SentAt = now }, now);
         }
     }
 
@@ -92,7 +97,7 @@ public sealed partial class ParameterServer
 
     private void RedoShards(ShardTask[] shards, IActorRef avoid)
     {
-        var still = shards.Where(s => _received[s.Shard] is null).ToArray();
+        var still = shards.Where(s => !_reducer.Has(s.Shard)).ToArray();
         if (still.Length > 0) Distribute(still, avoid);
     }
 
@@ -100,6 +105,7 @@ public sealed partial class ParameterServer
     {
         if (!_running) return;
         long arrived = Clock.Now;
+        _openTasks.Remove(answer.TaskId);
         if (_abandoned.Remove(answer.TaskId, out var late))
         {
             _suspects.Remove(Sender);
@@ -113,27 +119,31 @@ public sealed partial class ParameterServer
         if (_distributed.Mode != TrainingMode.Sync) { OnAsyncGradient(task, answer); return; }
 
         var refused = new List<ShardTask>();
-        foreach (var shard in answer.Shards)
+        foreach (var result in answer.Shards)
         {
-            if (_received[shard.Shard] is not null)
+            var block = new ShardBlock(result.Shard, result.Level);
+            if (!_reducer.IsValid(block) || _reducer.Overlaps(block))
             {
                 _stats = _stats with { DuplicateShards = _stats.DuplicateShards + 1 };
                 continue;
             }
-            if (!AllFinite(shard.Gradient))
+            var shards = _stepShards[block.First..block.End(_stepShards.Length)];
+            if (!Finite.All(result.Gradient))
             {
                 _stats = _stats with { RefusedGradients = _stats.RefusedGradients + 1 };
                 _telemetry?.Noticed("gradient refused", task.WorkerId, "not finite");
-                if (++_refusals[shard.Shard] > _distributed.MaxRefusals)
+                int refusals = ++_refusals[block.First];
+                if (refusals > _distributed.MaxRefusals)
                 {
-                    Finish($"training diverged: the gradient of micro-shard {shard.Shard} in step {_version + 1} was not finite {_refusals[shard.Shard]} times; try a smaller --lr");
+                    Finish($"training diverged: the gradient of micro-shards {block.First}..{block.End(_stepShards.Length) - 1} in step {_version + 1} was not finite {refusals} times; try a smaller --lr");
                     return;
                 }
-                refused.Add(_stepShards.First(s => s.Shard == shard.Shard));
+                refused.AddRange(shards);
+                VectorPool.Return(result.Gradient);
                 continue;
             }
-            _received[shard.Shard] = shard;
-            _missing--;
+            _reducer.Add(block, result.Gradient, new ShardScore(result.LossSum, result.Correct, result.Samples));
+            _missing -= shards.Length;
         }
         if (refused.Count > 0) Distribute(refused, avoid: task.Worker);
         if (_missing <= 0) CompleteStep(arrived);
@@ -157,24 +167,18 @@ public sealed partial class ParameterServer
             _outstanding.Remove(taskId);
             _abandoned[taskId] = task;
         }
-        _sum ??= new float[_parameters.Length];
-        bool first = true;
-        int samples = 0;
-        foreach (var shard in _received)
-        {
-            if (shard is null) continue;
-            if (first) shard.Gradient.CopyTo(_sum, 0);
-            else TensorPrimitives.Add(_sum, shard.Gradient, _sum);
-            first = false;
-            samples += shard.Samples;
-            var task = _stepShards.First(s => s.Shard == shard.Shard);
-            Account(task.Samples, shard.LossSum, shard.Correct);
-        }
+        // The gradients received are the server's now: the sum is formed in place, in the first block's vector.
+        var (sum, score) = _reducer.SumOfArrived()!.Value;
+        foreach (var shard in _stepShards)
+            if (_reducer.Has(shard.Shard)) _ledger.Record(shard.Samples);
+        Account(score);
         // Backup workers: the shards were scaled by 1/batch; rescale to the mean over the samples that arrived.
-        if (samples != _stepSize) TensorPrimitives.Multiply(_sum, (float)_stepSize / samples, _sum);
+        if (score.Samples != _stepSize) TensorPrimitives.Multiply(sum, (float)_stepSize / score.Samples, sum);
         long combined = Clock.Now;
-        _trainer.Penalty.AddGradient(_layout, _parameters, _sum);
-        _optimizer.Step(_parameters, _sum);
+        _trainer.Penalty.AddGradient(_layout, _parameters, sum);
+        _optimizer.Step(_parameters, sum);
+        VectorPool.Return(sum);
+        if (_openTasks.Count == 0) VectorPool.Return(_snapshot);
         _telemetry?.StepEnded(_version + 1, gathered, combined, Clock.Now);
         _batchInEpoch++;
         AfterUpdate();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
+using DistNet.Core.Linear;
 using Akka.Event;
 using DistNet.Core.Nn;
 using DistNet.Core.Optim;
@@ -242,9 +243,14 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
     private void Account(ReadOnlySpan<int> samples, double loss, long correct)
     {
         _ledger.Record(samples);
-        _epochLoss += loss;
-        _epochCorrect += correct;
-        _epochSamples += samples.Length;
+        Account(new ShardScore(loss, (int)correct, samples.Length));
+    }
+
+    private void Account(ShardScore score)
+    {
+        _epochLoss += score.LossSum;
+        _epochCorrect += score.Correct;
+        _epochSamples += score.Samples;
     }
 
     private void AfterUpdate()
@@ -253,12 +259,6 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         _stats = _stats with { Updates = _stats.Updates + 1 };
         _setup.Observer?.OnBatch(_epoch, Math.Min(_batchInEpoch, _batchesPerEpoch), _batchesPerEpoch,
             _epochSamples == 0 ? 0 : _epochLoss / _epochSamples);
-    }
-
-    private static bool AllFinite(float[] values)
-    {
-        foreach (var v in values) if (!float.IsFinite(v)) return false;
-        return true;
     }
 
     /// <summary>Closes the epoch: ledger, validation, report, early stopping; then the next epoch or the end.</summary>

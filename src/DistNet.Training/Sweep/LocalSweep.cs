@@ -19,7 +19,7 @@ public static class LocalSweep
         try
         {
             var trainers = Enumerable.Range(0, workers)
-                .Select(i => system.ActorOf(CandidateTrainer.Props(i, job).WithDispatcher("distnet.worker-dispatcher"), $"trainer-{i}"))
+                .Select(i => system.ActorOf(CandidateTrainer.Props(i, job).WithDispatcher(AkkaConfig.PinnedDispatcher), $"trainer-{i}"))
                 .ToArray();
             var coordinator = system.ActorOf(SweepCoordinator.Props(trainers, onTrained), "sweep");
             var finished = coordinator.Ask<SweepFinished>(new RunSweep(candidates.ToArray()), Timeout.InfiniteTimeSpan)

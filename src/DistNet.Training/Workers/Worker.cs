@@ -1,4 +1,5 @@
 using Akka.Actor;
+using DistNet.Core.Linear;
 using DistNet.Core.Nn;
 using DistNet.Core.Optim;
 using DistNet.Core.Training;
@@ -20,6 +21,7 @@ public sealed class Worker : ReceiveActor
     private readonly IWorkerFaults _faults;
     private readonly Backprop _backprop;
     private readonly Batch _batch;
+    private readonly ShardTreeSum _treeSum;
 
     // When it sent its previous answer (Stopwatch timestamp; 0 before the first): the start of its wait for weights.
     private long _lastReply;
@@ -29,6 +31,7 @@ public sealed class Worker : ReceiveActor
         (_id, _server, _job, _faults) = (id, server, job, faults);
         _backprop = new Backprop(job.Architecture);
         _batch = new Batch(job.Train);
+        _treeSum = new ShardTreeSum(new ParameterLayout(job.Architecture).Count);
         Receive<ComputeGradients>(Compute);
         Receive<RunLocalSteps>(RunLocal);
     }
@@ -43,28 +46,57 @@ public sealed class Worker : ReceiveActor
         long received = Clock.Now;
         _faults.BeforeTask(_id, task.TaskId);
         long started = _faults is NoFaults ? received : Clock.Now;
-        int outputs = _job.Architecture.OutputSize;
-        var results = new ShardGradient[task.Shards.Length];
-        for (int i = 0; i < task.Shards.Length; i++)
-        {
-            var shard = task.Shards[i];
-            // Every element is overwritten by backprop, so the buffer need not be zeroed first.
-            var gradient = GC.AllocateUninitializedArray<float>(task.Parameters.Length);
-            _batch.Gather(shard.Samples);
-            double loss = _backprop.Gradient(task.Parameters, _batch.Inputs, shard.Samples.Length,
-                _batch.Labels, _batch.Targets, task.Scale, gradient);
-            int correct = _job.Train.IsClassification
-                ? Evaluation.CountCorrect(_job.Architecture.Loss, _backprop.LastScores(shard.Samples.Length), outputs, _batch.Labels)
-                : 0;
-            _faults.AfterGradient(_id, task.TaskId, gradient);
-            results[i] = new ShardGradient(shard.Shard, gradient, loss, correct, shard.Samples.Length);
-        }
+        var results = task.ShardCount == 0 ? Unrelated(task) : Blocks(task);
+        // Weights that crossed the wire were decoded for this worker alone; in process they are the server's snapshot.
+        if (task.Wire is not null) VectorPool.Return(task.Parameters);
         long done = Clock.Now;
         Sender.Tell(new GradientsComputed(task.TaskId, task.Version, _id, results)
         {
             Timings = Timings(received, started, done, task.SentAt, task.Wire, task.Parameters.Length),
         });
         _lastReply = done;
+    }
+
+    /// <summary>
+    /// The task's shards as the largest aligned blocks of the step's shard tree, each added up here:
+    /// one vector per block goes back, and the sum's bits do not depend on how shards were dealt out.
+    /// </summary>
+    private ShardGradient[] Blocks(ComputeGradients task)
+    {
+        var shards = task.Shards.OrderBy(s => s.Shard).ToArray();
+        var indices = shards.Select(s => s.Shard).ToArray();
+        var blocks = ShardTree.Blocks(indices, task.ShardCount);
+        var results = new ShardGradient[blocks.Count];
+        for (int b = 0; b < blocks.Count; b++)
+        {
+            // The server keeps the vector it receives and recycles it.
+            var gradient = VectorPool.Rent(task.Parameters.Length);
+            var score = _treeSum.Compute(blocks[b], task.ShardCount, gradient,
+                (shard, into) => Leaf(task, shards[Array.IndexOf(indices, shard)].Samples, into));
+            results[b] = new ShardGradient(blocks[b].First, blocks[b].Level, gradient, score.LossSum, score.Correct, score.Samples);
+        }
+        return results;
+    }
+
+    /// <summary>Async batches: each its own gradient.</summary>
+    private ShardGradient[] Unrelated(ComputeGradients task) => task.Shards.Select(shard =>
+    {
+        var gradient = VectorPool.Rent(task.Parameters.Length);
+        var score = Leaf(task, shard.Samples, gradient);
+        return new ShardGradient(shard.Shard, 0, gradient, score.LossSum, score.Correct, score.Samples);
+    }).ToArray();
+
+    /// <summary>One shard's gradient, written over every element of <paramref name="gradient"/>.</summary>
+    private ShardScore Leaf(ComputeGradients task, int[] samples, float[] gradient)
+    {
+        _batch.Gather(samples);
+        double loss = _backprop.Gradient(task.Parameters, _batch.Inputs, samples.Length,
+            _batch.Labels, _batch.Targets, task.Scale, gradient);
+        int correct = _job.Train.IsClassification
+            ? Evaluation.CountCorrect(_job.Architecture.Loss, _backprop.LastScores(samples.Length), _job.Architecture.OutputSize, _batch.Labels)
+            : 0;
+        _faults.AfterGradient(_id, task.TaskId, gradient);
+        return new ShardScore(loss, correct, samples.Length);
     }
 
     /// <summary>What this task cost, measured here: only durations, plus in process the reply's timestamp.</summary>

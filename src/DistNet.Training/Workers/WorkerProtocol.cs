@@ -8,7 +8,10 @@ public sealed record ShardTask(int Shard, int[] Samples) : IDistNetMessage;
 /// <paramref name="Version"/>), each scaled by <paramref name="Scale"/> (1 / global batch size).
 /// <paramref name="Parameters"/> must not be changed by anyone once sent.
 /// </summary>
-public sealed record ComputeGradients(long TaskId, long Version, float[] Parameters, ShardTask[] Shards, float Scale) : IDistNetMessage
+/// <paramref name="ShardCount"/> is the number of micro-shards in the step, the leaves of the
+/// <see cref="DistNet.Core.Training.ShardTree"/> along which the worker adds up its shards' gradients;
+/// 0 when the shards are unrelated batches (async modes), each answered on its own.
+public sealed record ComputeGradients(long TaskId, long Version, float[] Parameters, ShardTask[] Shards, float Scale, int ShardCount) : IDistNetMessage
 {
     /// <summary>
     /// The server's <see cref="System.Diagnostics.Stopwatch"/> timestamp when it sent the task: comparable
@@ -33,8 +36,12 @@ public sealed record RunLocalSteps(long TaskId, long Round, float[] Parameters, 
     public WireInfo? Wire { get; init; }
 }
 
-/// <summary>One shard's result: its gradient, and for metrics the summed loss and correct predictions.</summary>
-public sealed record ShardGradient(int Shard, float[] Gradient, double LossSum, int Correct, int Samples) : IDistNetMessage;
+/// <summary>
+/// The summed gradient of one aligned block of shards (<see cref="DistNet.Core.Training.ShardBlock"/>:
+/// first shard <paramref name="Shard"/>, 2^<paramref name="Level"/> shards; level 0 is one shard), and
+/// for metrics the summed loss and correct predictions.
+/// </summary>
+public sealed record ShardGradient(int Shard, int Level, float[] Gradient, double LossSum, int Correct, int Samples) : IDistNetMessage;
 
 /// <summary>Worker → server: the answer to <see cref="ComputeGradients"/>.</summary>
 public sealed record GradientsComputed(long TaskId, long Version, int WorkerId, ShardGradient[] Shards) : IDistNetMessage
