@@ -31,5 +31,11 @@ public sealed record DistributedSettings
     /// <summary>How often a micro-shard's gradient may be refused (NaN, ∞) before training is declared diverged.</summary>
     public int MaxRefusals { get; init; } = 3;
 
+    /// <summary>
+    /// A gradient with an element larger than this in magnitude is refused like a NaN: finite, but
+    /// no real gradient of a mean loss is that large, and one such value ruins the weights.
+    /// </summary>
+    public float MaxGradient { get; init; } = 1e20f;
+
     public static string Name(TrainingMode mode) => mode.ToString().ToLowerInvariant();
 }

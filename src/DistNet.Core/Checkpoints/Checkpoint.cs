@@ -63,4 +63,11 @@ public sealed record Checkpoint
     /// report cover the whole run, not just the part after the resume.
     /// </summary>
     public IReadOnlyList<string> History { get; init; } = [];
+
+    /// <summary>The current epoch's running loss sum, correct predictions and samples so far: its report goes on from them.</summary>
+    public double EpochLossSum { get; init; }
+
+    public long EpochCorrect { get; init; }
+
+    public long EpochSamples { get; init; }
 }

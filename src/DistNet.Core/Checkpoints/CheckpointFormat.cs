@@ -116,6 +116,9 @@ internal static class CheckpointFormat
         if (c.BestParameters is not null) WriteArray(w, c.BestParameters);
         w.Write(c.History.Count);
         foreach (var line in c.History) WriteString(w, line);
+        w.Write(c.EpochLossSum);
+        w.Write(c.EpochCorrect);
+        w.Write(c.EpochSamples);
     }
 
     private static Checkpoint ReadPayload(ref PayloadReader r)
@@ -152,6 +155,8 @@ internal static class CheckpointFormat
         int historyCount = r.Count("history lines", minimumBytesEach: 4);
         var history = new string[historyCount];
         for (int i = 0; i < historyCount; i++) history[i] = r.String("history line");
+        double epochLoss = r.Double();
+        long epochCorrect = r.Int64(), epochSamples = r.Int64();
 
         var checkpoint = new Checkpoint
         {
@@ -169,6 +174,9 @@ internal static class CheckpointFormat
             EpochsWithoutImprovement = epochsWithoutImprovement,
             BestParameters = best,
             History = history,
+            EpochLossSum = epochLoss,
+            EpochCorrect = epochCorrect,
+            EpochSamples = epochSamples,
         };
         string? problem = Problem(checkpoint);
         if (problem is not null) throw r.Malformed(problem);
@@ -217,7 +225,8 @@ internal static class CheckpointFormat
             + 8
             + 4
             + 1 + (c.BestParameters is null ? 0 : 4 + 4L * c.BestParameters.Length)
-            + 4 + c.History.Sum(Str);
+            + 4 + c.History.Sum(Str)
+            + 8 + 8 + 8;
     }
 
     private static void WriteString(BinaryWriter w, string s)

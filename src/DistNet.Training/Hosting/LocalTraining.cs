@@ -3,6 +3,7 @@ using Akka.Configuration;
 using DistNet.Core.Data;
 using DistNet.Core.Nn;
 using DistNet.Core.Training;
+using DistNet.Training.Faults;
 using DistNet.Training.Server;
 using DistNet.Training.Telemetry;
 using DistNet.Training.Workers;
@@ -24,33 +25,78 @@ public sealed record DistributedResult(Mlp Model, TrainingFinished Finished)
 public static class LocalTraining
 {
     /// <param name="telemetry">Where the server records timings, the straggler report and the trace; null for none.</param>
+    /// <param name="injector">A fault plan to carry out (kills, crashes, slow workers, lost messages); null for none.</param>
+    /// <param name="checkpoints">Where the server writes checkpoints, and whether it resumes from one; null for none.</param>
     public static DistributedResult Run(Mlp model, Dataset train, Dataset validation, TrainerSettings trainer,
         DistributedSettings distributed, ITrainingObserver? observer = null,
         Func<int, IWorkerFaults>? faults = null, Config? config = null,
-        Action<ActorSystem, IActorRef[]>? onStarted = null, RunTelemetry? telemetry = null)
+        Action<ActorSystem, IActorRef[]>? onStarted = null, RunTelemetry? telemetry = null,
+        FaultInjector? injector = null, CheckpointSettings? checkpoints = null)
     {
         Validate(trainer, distributed);
         Evaluation.CheckCompatible(model.Architecture, train);
+        if (checkpoints is not null && (distributed.Mode != TrainingMode.Sync || distributed.BackupWorkers > 0 || distributed.SyncEvery > 1))
+            throw new ArgumentException("--checkpoint-dir and --resume need --mode sync without --backup-workers or --sync-every");
+        injector?.Plan.CheckWorkers(distributed.Workers);
         using var system = ActorSystem.Create("distnet", config ?? AkkaConfig.Default);
         try
         {
             // Only a plain sync run leaves the server idle while workers compute. With backup workers,
             // async updates or fault hooks (a worker may sleep or hang) the server must stay responsive.
-            bool share = distributed.Mode == TrainingMode.Sync && distributed.BackupWorkers == 0 && faults is null;
-            var server = TrainingServer.Start(system, new ServerSetup(model, train.Count, validation, trainer, distributed, observer, telemetry),
-                share ? AkkaConfig.SharedDispatcher : AkkaConfig.PinnedDispatcher);
+            bool share = distributed.Mode == TrainingMode.Sync && distributed.BackupWorkers == 0 && faults is null && injector is null;
             var job = new WorkerJob(model.Architecture, train, trainer.Penalty, trainer.Optimizer);
-            var workers = Enumerable.Range(0, distributed.Workers)
-                .Select(i => system.ActorOf(Worker.Props(i, server, job, faults?.Invoke(i))
-                    .WithDispatcher(share && i == 0 ? AkkaConfig.SharedDispatcher : AkkaConfig.PinnedDispatcher), $"worker-{i}"))
-                .ToArray();
-            var result = TrainingServer.Train(server, model.Architecture);
-            onStarted?.Invoke(system, workers);
-            return result.GetAwaiter().GetResult();
+            var host = new LocalWorkers(system, job, id => Hook(id, faults, injector), share);
+            var server = TrainingServer.Start(system,
+                new ServerSetup(model, train.Count, validation, trainer, distributed, observer, telemetry, injector, checkpoints, host),
+                share ? AkkaConfig.SharedDispatcher : AkkaConfig.PinnedDispatcher);
+            var workers = host.StartAll(server, distributed.Workers);
+            onStarted?.Invoke(system, workers); // before training starts: observers may act on the workers at any step
+            return TrainingServer.Train(server, model.Architecture).GetAwaiter().GetResult();
         }
         finally
         {
             system.Terminate().Wait(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    private static IWorkerFaults? Hook(int id, Func<int, IWorkerFaults>? faults, FaultInjector? injector) =>
+        injector is null ? faults?.Invoke(id) : injector.ForWorker(id, faults?.Invoke(id));
+
+    /// <summary>The in-process workers, which a fault plan may stop and start again.</summary>
+    private sealed class LocalWorkers(ActorSystem system, WorkerJob job, Func<int, IWorkerFaults?> hook, bool shareWithServer) : IWorkerHost
+    {
+        private readonly Dictionary<int, IActorRef> _running = new();
+        private IActorRef _server = ActorRefs.Nobody;
+        private int _generation;
+
+        public IActorRef[] StartAll(IActorRef server, int count)
+        {
+            _server = server;
+            return Enumerable.Range(0, count).Select(Launch).ToArray();
+        }
+
+        private IActorRef Launch(int id)
+        {
+            lock (_running)
+            {
+                string dispatcher = shareWithServer && id == 0 ? AkkaConfig.SharedDispatcher : AkkaConfig.PinnedDispatcher;
+                string name = _generation == 0 ? $"worker-{id}" : $"worker-{id}-{_generation}";
+                var worker = system.ActorOf(Worker.Props(id, _server, job, hook(id)).WithDispatcher(dispatcher), name);
+                _running[id] = worker;
+                return worker;
+            }
+        }
+
+        public void Stop(int workerId)
+        {
+            lock (_running)
+                if (_running.Remove(workerId, out var worker)) system.Stop(worker);
+        }
+
+        public void Start(int workerId)
+        {
+            lock (_running) _generation++;
+            Launch(workerId);
         }
     }
 

@@ -38,6 +38,7 @@ public sealed partial class ParameterServer
 
     private void StartStep()
     {
+        AtStepBoundary();
         if (_batchInEpoch == _batchesPerEpoch) { EndEpoch(); return; }
         var (start, size) = EpochPlan.Batch(_setup.TrainingSamples, _trainer.BatchSize, _batchInEpoch);
         int shardCount = ShardsPerStep;
@@ -128,7 +129,7 @@ public sealed partial class ParameterServer
                 continue;
             }
             var shards = _stepShards[block.First..block.End(_stepShards.Length)];
-            if (!Finite.All(result.Gradient))
+            if (!Acceptable(result.Gradient))
             {
                 _stats = _stats with { RefusedGradients = _stats.RefusedGradients + 1 };
                 _telemetry?.Noticed("gradient refused", task.WorkerId, "not finite");

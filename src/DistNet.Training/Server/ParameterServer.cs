@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using Akka.Actor;
 using DistNet.Core.Linear;
 using Akka.Event;
@@ -76,7 +77,9 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
             if (_workers.Count >= _distributed.Workers) Begin();
         });
         Receive<Terminated>(t => OnWorkerLost(t.ActorRef));
-        Receive<GradientsComputed>(OnGradients);
+        Receive<GradientsComputed>(answer => { if (!InterceptAnswer(answer)) OnGradients(answer); });
+        Receive<Redelivered>(again => OnGradients(again.Answer));
+        Receive<ServerRecovering>(OnRecovering);
         Receive<LocalStepsDone>(OnLocalSteps);
         Receive<TaskTimedOut>(OnTimeout);
         // Anything else (a foreign or mistaken message from the network) is logged and dropped.
@@ -185,7 +188,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         Timers.StartSingleTimer(taskId, new TaskTimedOut(taskId), _distributed.TaskTimeout);
         _stats = _stats with { TasksSent = _stats.TasksSent + 1 };
         _tasksPerWorker[workerId] = _tasksPerWorker.GetValueOrDefault(workerId) + 1;
-        worker.Tell(message, Self);
+        Deliver(worker, workerId, taskId, message);
     }
 
     private long NextTaskId() => ++_nextTaskId;
@@ -210,7 +213,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         _clock.Start();
         _telemetry?.Started(barrier: _distributed.Mode == TrainingMode.Sync);
         if (_trainer.Epochs == 0) { Finish(null); return; }
-        StartEpoch(1);
+        StartOrResume(afterCrash: false);
     }
 
     private void StartEpoch(int epoch)
@@ -260,6 +263,9 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         _setup.Observer?.OnBatch(_epoch, Math.Min(_batchInEpoch, _batchesPerEpoch), _batchesPerEpoch,
             _epochSamples == 0 ? 0 : _epochLoss / _epochSamples);
     }
+
+    /// <summary>Refuses NaN, ±∞ and absurd magnitudes (MaxMagnitude is NaN when any element is).</summary>
+    private bool Acceptable(float[] gradient) => TensorPrimitives.MaxMagnitude(gradient) <= _distributed.MaxGradient;
 
     /// <summary>Closes the epoch: ledger, validation, report, early stopping; then the next epoch or the end.</summary>
     private void EndEpoch()

@@ -47,6 +47,16 @@ public sealed record TrainingStats
     public ClockRecord[] Clocks { get; init; } = [];
     /// <summary>Tasks handed to each worker id: who did the work.</summary>
     public IReadOnlyDictionary<int, long> TasksPerWorker { get; init; } = new Dictionary<int, long>();
+
+    /// <summary>Checkpoints written, and the seconds the server spent writing them.</summary>
+    public long CheckpointsWritten { get; init; }
+    public double CheckpointSeconds { get; init; }
+
+    /// <summary>The step of the checkpoint the run (last) resumed from; −1 if none.</summary>
+    public long ResumedFromStep { get; init; } = -1;
+
+    /// <summary>How often the server crashed and was restarted by its supervisor.</summary>
+    public long ServerRestarts { get; init; }
 }
 
 public sealed record ClockRecord(int WorkerId, long Clock, long SlowestClock);

@@ -20,6 +20,16 @@ public sealed class SampleLedger(int samples)
         foreach (var i in indices) _counts[i]++;
     }
 
+    /// <summary>The counts so far this epoch (a copy), for a checkpoint.</summary>
+    public int[] Counts() => (int[])_counts.Clone();
+
+    /// <summary>Continues an epoch from a checkpoint's counts.</summary>
+    public void Restore(ReadOnlySpan<int> counts)
+    {
+        if (counts.Length != _counts.Length) throw new ArgumentException($"the ledger has {_counts.Length} samples, the checkpoint {counts.Length}");
+        counts.CopyTo(_counts);
+    }
+
     public LedgerEpoch Close(int epoch)
     {
         int missing = 0, repeated = 0;

@@ -1,6 +1,7 @@
 using DistNet.Core.Data;
 using DistNet.Core.Nn;
 using DistNet.Core.Training;
+using DistNet.Training.Faults;
 using DistNet.Training.Telemetry;
 
 namespace DistNet.Training.Server;
@@ -13,4 +14,7 @@ public sealed record ServerSetup(
     TrainerSettings Trainer,
     DistributedSettings Distributed,
     ITrainingObserver? Observer = null,
-    RunTelemetry? Telemetry = null);
+    RunTelemetry? Telemetry = null,
+    FaultInjector? Faults = null,
+    CheckpointSettings? Checkpoints = null,
+    IWorkerHost? Host = null);

@@ -44,7 +44,7 @@ public sealed class Worker : ReceiveActor
     private void Compute(ComputeGradients task)
     {
         long received = Clock.Now;
-        _faults.BeforeTask(_id, task.TaskId);
+        _faults.BeforeTask(_id, task.TaskId, task.Version + 1);
         long started = _faults is NoFaults ? received : Clock.Now;
         var results = task.ShardCount == 0 ? Unrelated(task) : Blocks(task);
         // Weights that crossed the wire were decoded for this worker alone; in process they are the server's snapshot.
@@ -95,7 +95,7 @@ public sealed class Worker : ReceiveActor
         int correct = _job.Train.IsClassification
             ? Evaluation.CountCorrect(_job.Architecture.Loss, _backprop.LastScores(samples.Length), _job.Architecture.OutputSize, _batch.Labels)
             : 0;
-        _faults.AfterGradient(_id, task.TaskId, gradient);
+        _faults.AfterGradient(_id, task.TaskId, task.Version + 1, gradient);
         return new ShardScore(loss, correct, samples.Length);
     }
 
@@ -114,7 +114,7 @@ public sealed class Worker : ReceiveActor
     private void RunLocal(RunLocalSteps task)
     {
         long received = Clock.Now;
-        _faults.BeforeTask(_id, task.TaskId);
+        _faults.BeforeTask(_id, task.TaskId, task.Round + 1);
         long started = _faults is NoFaults ? received : Clock.Now;
         var parameters = (float[])task.Parameters.Clone();
         var layout = new ParameterLayout(_job.Architecture);
