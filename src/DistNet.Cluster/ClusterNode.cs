@@ -6,6 +6,7 @@ using DistNet.Core.Data;
 using DistNet.Core.Nn;
 using DistNet.Core.Training;
 using DistNet.Training;
+using DistNet.Training.Faults;
 using DistNet.Training.Hosting;
 using DistNet.Training.Server;
 using DistNet.Training.Telemetry;
@@ -34,9 +35,12 @@ public static class ClusterNode
     /// <summary>Runs training on the ps node until it finishes, then leaves the cluster.</summary>
     public static async Task<DistributedResult> RunParameterServer(ActorSystem system, Mlp model, int trainingSamples,
         Dataset validation, TrainerSettings trainer, DistributedSettings distributed, JobDescription template,
-        ITrainingObserver? observer = null, RunTelemetry? telemetry = null)
+        ITrainingObserver? observer = null, RunTelemetry? telemetry = null, FaultInjector? injector = null, CheckpointSettings? checkpoints = null)
     {
-        var server = TrainingServer.Start(system, new ServerSetup(model, trainingSamples, validation, trainer, distributed, observer, telemetry));
+        // Worker processes are not the ps's to stop or start: a plan's kill-worker and the worker-side
+        // faults (slow, corrupt) need in-process workers; message faults, partitions and crashes act here.
+        var server = TrainingServer.Start(system, new ServerSetup(model, trainingSamples, validation, trainer, distributed, observer, telemetry,
+            injector, checkpoints));
         system.ActorOf(JobHost.Props(template with { Server = server }), JobHost.Name);
         try
         {

@@ -47,7 +47,14 @@ public static class CommonOptions
     public static Option<int> BackupWorkers() => new("--backup-workers") { Description = "sync: go on with the first N−b gradients of each step, drop the late ones", DefaultValueFactory = _ => 0 };
     public static Option<int> SyncEvery() => new("--sync-every") { Description = "Local SGD: workers take H local steps between model averages", DefaultValueFactory = _ => 1 };
     public static Option<int> MicroShards() => new("--micro-shards") { Description = "Pieces each batch's gradient is summed from, in order: the result depends on it, never on --workers; at most this many workers share a step", DefaultValueFactory = _ => 4 };
-    public static Option<double> TaskTimeout() => new("--task-timeout") { Description = "Seconds before unanswered work is given to another worker", DefaultValueFactory = _ => 30 };
+    public static Option<double?> TaskTimeout() => new("--task-timeout") { Description = "Seconds before unanswered work is given to another worker (default 30; 1 when a fault plan drops messages)" };
+
+    // Faults and recovery
+    public static Option<string?> Faults() => new("--faults") { Description = "Run this fault plan (JSON; docs/faults.md)" };
+    public static Option<string[]> Fault() => new("--fault") { Description = "One fault, KIND:FIELD=VALUE,… e.g. kill-worker:worker=1,step=30 (repeatable; added to --faults)", AllowMultipleArgumentsPerToken = false };
+    public static Option<string?> CheckpointDir() => new("--checkpoint-dir") { Description = "Write checkpoints here (sync mode), every --checkpoint-every steps" };
+    public static Option<int> CheckpointEvery() => new("--checkpoint-every") { Description = "Steps between checkpoints", DefaultValueFactory = _ => 100 };
+    public static Option<string?> Resume() => new("--resume") { Description = "Continue from the last good checkpoint in this directory (and keep writing checkpoints there)" };
 
     // Observability
     public static Option<int?> MetricsPort() => new("--metrics-port") { Description = "Serve metrics at http://127.0.0.1:PORT/metrics (Prometheus text format) while training" };

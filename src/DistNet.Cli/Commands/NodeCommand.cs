@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DistNet.Training.Faults;
 using Akka.Actor;
 using DistNet.Cluster;
 using DistNet.Cluster.Job;
@@ -72,6 +73,9 @@ public static class NodeCommand
             }
 
             var request = training.Bind(parse, settings.MinWorkers);
+            if (request.Faults?.Faults.FirstOrDefault(f => f is KillWorker or SlowWorker or CorruptGradient) is { } workerSide)
+                throw new UsageException($"fault '{workerSide.Describe()}' acts inside a worker, which on a cluster runs in another process: " +
+                    "use it with distnet train, or on a cluster kill or slow worker processes from outside (deploy/local, deploy/netns)");
             using var system = ClusterNode.Start(settings);
             var cluster = Akka.Cluster.Cluster.Get(system);
             if (settings.SeedNodes.Length == 0) cluster.Join(cluster.SelfAddress);
@@ -82,8 +86,9 @@ public static class NodeCommand
                 request.Trainer.Penalty, request.Trainer.Optimizer, 0, ActorRefs.Nobody);
             output.WriteLine($"ps node {cluster.SelfAddress}: waiting for {settings.MinWorkers} worker{(settings.MinWorkers == 1 ? "" : "s")}");
             return TrainingRun.Execute(request, output, $"cluster ps at {cluster.SelfAddress}",
-                (observer, telemetry) => ClusterNode.RunParameterServer(system, start.Network, request.Prepared.Train.Count,
-                    request.Prepared.Validation, request.Trainer, request.Distributed, template, observer, telemetry).GetAwaiter().GetResult());
+                (observer, telemetry, injector) => ClusterNode.RunParameterServer(system, start.Network, request.Prepared.Train.Count,
+                    request.Prepared.Validation, request.Trainer, request.Distributed, template, observer, telemetry, injector, request.Checkpoints)
+                    .GetAwaiter().GetResult());
         });
         return command;
     }

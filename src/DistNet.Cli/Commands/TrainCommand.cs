@@ -22,8 +22,8 @@ public static class TrainCommand
             var d = request.Distributed;
             DistributedResult? result = null;
             int code = TrainingRun.Execute(request, output, $"{d.Workers} worker{(d.Workers == 1 ? "" : "s")} in process",
-                (observer, telemetry) => result = LocalTraining.Run(request.Start.Network, request.Prepared.Train, request.Prepared.Validation,
-                    request.Trainer, d, observer, telemetry: telemetry));
+                (observer, telemetry, injector) => result = LocalTraining.Run(request.Start.Network, request.Prepared.Train, request.Prepared.Validation,
+                    request.Trainer, d, observer, telemetry: telemetry, injector: injector, checkpoints: request.Checkpoints));
             if (parse.GetValue(plot) is { } plotPath && result is not null)
             {
                 var architecture = request.Start.Network.Architecture.ToString().Split(' ')[0];

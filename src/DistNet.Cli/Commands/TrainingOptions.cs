@@ -6,7 +6,10 @@ using DistNet.Core.Nn;
 using DistNet.Core.Optim;
 using DistNet.Core.Training;
 using DistNet.Training;
+using DistNet.Core.Checkpoints;
+using DistNet.Training.Faults;
 using DistNet.Training.Hosting;
+using DistNet.Training.Server;
 
 namespace DistNet.Cli.Commands;
 
@@ -21,7 +24,14 @@ public sealed record TrainingRequest(
     string? ModelOut,
     string? MetricsOut,
     int? MetricsPort = null,
-    string? TraceOut = null);
+    string? TraceOut = null,
+    FaultPlan? Faults = null,
+    CheckpointSettings? Checkpoints = null)
+{
+    /// <summary>The fault plan's runtime for this run's schedule, or null without a plan.</summary>
+    public FaultInjector? NewInjector() => Faults is null ? null
+        : new FaultInjector(Faults, EpochPlan.BatchesPerEpoch(Prepared.Train.Count, Trainer.BatchSize));
+}
 
 /// <summary>
 /// The options of a training run, shared by `train` and by the parameter-server node, and
@@ -56,7 +66,12 @@ public sealed class TrainingOptions
     public Option<int> BackupWorkers { get; } = CommonOptions.BackupWorkers();
     public Option<int> SyncEvery { get; } = CommonOptions.SyncEvery();
     public Option<int> MicroShards { get; } = CommonOptions.MicroShards();
-    public Option<double> TaskTimeout { get; } = CommonOptions.TaskTimeout();
+    public Option<double?> TaskTimeout { get; } = CommonOptions.TaskTimeout();
+    public Option<string?> Faults { get; } = CommonOptions.Faults();
+    public Option<string[]> Fault { get; } = CommonOptions.Fault();
+    public Option<string?> CheckpointDir { get; } = CommonOptions.CheckpointDir();
+    public Option<int> CheckpointEvery { get; } = CommonOptions.CheckpointEvery();
+    public Option<string?> Resume { get; } = CommonOptions.Resume();
     public Option<string?> ModelOut { get; } = CommonOptions.ModelOut();
     public Option<string?> MetricsOut { get; } = CommonOptions.MetricsOut();
     public Option<int?> MetricsPort { get; } = CommonOptions.MetricsPort();
@@ -69,6 +84,7 @@ public sealed class TrainingOptions
         Hidden, Activation, Loss, NoBias,
         Optimizer, LearningRate, Momentum, Batch, Epochs, L1, L2, Patience, NoShuffle, Standardize, Threads,
         Mode, Staleness, BackupWorkers, SyncEvery, MicroShards, TaskTimeout,
+        Faults, Fault, CheckpointDir, CheckpointEvery, Resume,
         ModelOut, MetricsOut, MetricsPort, TraceOut, Init,
     ];
 
@@ -86,7 +102,10 @@ public sealed class TrainingOptions
         CommonOptions.Require(parse.GetValue(L1) >= 0 && parse.GetValue(L2) >= 0, "--l1 and --l2 cannot be negative");
         CommonOptions.Require(parse.GetValue(Threads) >= 1, "--threads must be at least 1");
         CommonOptions.Require(parse.GetValue(Patience) >= 0, "--patience cannot be negative");
-        CommonOptions.Require(parse.GetValue(TaskTimeout) > 0, "--task-timeout must be positive");
+        CommonOptions.Require(parse.GetValue(TaskTimeout) is null or > 0, "--task-timeout must be positive");
+        CommonOptions.Require(parse.GetValue(CheckpointEvery) >= 1, "--checkpoint-every must be at least 1");
+        var plan = LoadPlan(parse.GetValue(Faults), parse.GetValue(Fault) ?? [], parse.GetValue(Seed));
+        var checkpoints = Checkpoints(parse.GetValue(CheckpointDir), parse.GetValue(Resume), parse.GetValue(CheckpointEvery));
         CommonOptions.Require(parse.GetValue(MetricsPort) is null or (>= 1 and <= 65535), "--metrics-port must be between 1 and 65535");
         var hiddenSizes = CommonOptions.ParseHidden(parse.GetValue(Hidden)!);
         var hiddenActivation = CommonOptions.ParseActivation(parse.GetValue(Activation)!);
@@ -111,8 +130,13 @@ public sealed class TrainingOptions
             Staleness = parse.GetValue(Staleness),
             BackupWorkers = parse.GetValue(BackupWorkers),
             SyncEvery = parse.GetValue(SyncEvery),
-            TaskTimeout = TimeSpan.FromSeconds(parse.GetValue(TaskTimeout)),
+            // A lost message is only noticed by its timeout: with a plan that drops messages, 30 s would stall every step it hits.
+            TaskTimeout = TimeSpan.FromSeconds(parse.GetValue(TaskTimeout) ?? (plan?.Faults.Any(f => f is DropMessages or Partition) == true ? 1 : 30)),
         };
+        if (checkpoints is not null && (distributed.Mode != TrainingMode.Sync || distributed.BackupWorkers > 0 || distributed.SyncEvery > 1))
+            throw new UsageException("--checkpoint-dir and --resume need --mode sync without --backup-workers or --sync-every");
+        try { plan?.CheckWorkers(workers); }
+        catch (FaultPlanException e) { throw new UsageException(e.Message); }
         try { LocalTraining.Validate(trainer, distributed); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         Blas.SetThreadCount(parse.GetValue(Threads));
@@ -123,7 +147,41 @@ public sealed class TrainingOptions
             !parse.GetValue(NoBias), parse.GetValue(Standardize), parse.GetValue(Seed));
         var prepared = new DataSplit(start.Prepare(split.Train), start.Prepare(split.Validation), start.Prepare(split.Test));
         return new TrainingRequest(spec, dataOptions, prepared, start, trainer, distributed,
-            parse.GetValue(ModelOut), parse.GetValue(MetricsOut), parse.GetValue(MetricsPort), parse.GetValue(TraceOut));
+            parse.GetValue(ModelOut), parse.GetValue(MetricsOut), parse.GetValue(MetricsPort), parse.GetValue(TraceOut), plan, checkpoints);
+    }
+
+    private static FaultPlan? LoadPlan(string? file, string[] faults, long seed)
+    {
+        try
+        {
+            var plan = file is null ? null : FaultPlan.Load(file);
+            if (faults.Length > 0)
+            {
+                var options = FaultPlan.ParseOptions(faults, firstIndex: plan?.Faults.Count ?? 0);
+                plan = plan is null ? options : plan.Concat(options);
+            }
+            return plan?.WithDefaultSeed(seed);
+        }
+        catch (FaultPlanException e) { throw new UsageException(e.Message); }
+    }
+
+    /// <summary>
+    /// --checkpoint-dir alone starts a fresh run there, so it must hold no checkpoints (their newer
+    /// steps would be pruned); --resume continues in its directory.
+    /// </summary>
+    private static CheckpointSettings? Checkpoints(string? directory, string? resume, int every)
+    {
+        if (resume is not null)
+        {
+            if (directory is not null && Path.GetFullPath(directory) != Path.GetFullPath(resume))
+                throw new UsageException($"--resume {resume} and --checkpoint-dir {directory} differ: a resumed run keeps writing where it resumed from");
+            if (!Directory.Exists(resume)) throw new UsageException($"--resume {resume}: no such directory");
+            return new CheckpointSettings(resume, every, Resume: true);
+        }
+        if (directory is null) return null;
+        if (Directory.Exists(directory) && new CheckpointStore(directory).ListFiles() is { Count: > 0 } existing)
+            throw new UsageException($"--checkpoint-dir {directory} already holds checkpoints (newest: step {existing[0].Version}); continue with --resume {directory}, or use an empty directory");
+        return new CheckpointSettings(directory, every);
     }
 
     internal static DataSplit LoadSplit(string spec, DataOptions options)

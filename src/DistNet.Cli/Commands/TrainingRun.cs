@@ -5,6 +5,7 @@ using DistNet.Core.Models;
 using DistNet.Core.Optim;
 using DistNet.Core.Training;
 using DistNet.Training;
+using DistNet.Training.Faults;
 using DistNet.Training.Hosting;
 using DistNet.Training.Telemetry;
 
@@ -18,7 +19,7 @@ namespace DistNet.Cli.Commands;
 public static class TrainingRun
 {
     public static int Execute(TrainingRequest request, TextWriter output, string placement,
-        Func<ITrainingObserver, RunTelemetry, DistributedResult> train)
+        Func<ITrainingObserver, RunTelemetry, FaultInjector?, DistributedResult> train)
     {
         var (prepared, start, settings, distributed) = (request.Prepared, request.Start, request.Trainer, request.Distributed);
         var architecture = start.Network.Architecture;
@@ -30,14 +31,23 @@ public static class TrainingRun
         using var endpoint = request.MetricsPort is { } port ? MetricsEndpoint.Start(telemetry.Instruments.Meter, port) : null;
         if (endpoint is not null) output.WriteLine($"metrics at {endpoint.Url}");
 
+        var injector = request.NewInjector();
+        if (injector is not null)
+            foreach (var line in injector.Plan.Describe()) output.WriteLine($"fault plan: {line}");
+        if (request.Checkpoints is { } checkpoints)
+            output.WriteLine(checkpoints.Resume
+                ? $"resuming from the last good checkpoint in {checkpoints.Directory}; checkpoints every {checkpoints.Every} steps"
+                : $"checkpoints every {checkpoints.Every} steps in {checkpoints.Directory}");
+
         DistributedResult result;
         using (var metrics = request.MetricsOut is { } metricsPath ? new MetricsWriter(metricsPath) : null)
         using (var progress = TrainingProgress.For(output, settings.Epochs))
-            result = train(new CompositeObserver(progress, metrics), telemetry);
+            result = train(new CompositeObserver(progress, metrics), telemetry, injector);
         var trained = start with { Network = result.Model };
 
         if (result.Finished.StoppedEarly) output.WriteLine($"early stop: no better validation loss for {settings.Patience} epochs; keeping epoch {result.Finished.BestEpoch}");
         ReportRun(output, result, distributed);
+        if (injector is not null) ReportFaults(output, injector);
         foreach (var line in telemetry.Straggler.Lines()) output.WriteLine(line);
         if (telemetry.Trace is { } trace)
         {
@@ -78,6 +88,20 @@ public static class TrainingRun
         _ => "async",
     };
 
+    /// <summary>One line per fault of the plan: how often it took effect, and first at which step.</summary>
+    private static void ReportFaults(TextWriter output, FaultInjector injector)
+    {
+        var fired = injector.Fired;
+        var plan = injector.Plan.Describe();
+        for (int i = 0; i < plan.Count; i++)
+        {
+            var mine = fired.Where(f => f.FaultIndex == i).ToList();
+            output.WriteLine(mine.Count == 0
+                ? $"{plan[i]}: never took effect"
+                : $"{plan[i]}: took effect {mine.Count} time{(mine.Count == 1 ? "" : "s")}, first at step {mine[0].Step} ({mine[0].Text})");
+        }
+    }
+
     private static void ReportRun(TextWriter output, DistributedResult result, DistributedSettings distributed)
     {
         var s = result.Stats;
@@ -93,7 +117,10 @@ public static class TrainingRun
         if (s.TimedOut > 0) events.Add($"{s.TimedOut} timed out");
         if (s.StaleAnswers > 0) events.Add($"{s.StaleAnswers} stale answers ignored");
         if (s.DuplicateShards > 0) events.Add($"{s.DuplicateShards} duplicates ignored");
-        if (s.RefusedGradients > 0) events.Add($"{s.RefusedGradients} non-finite gradients refused");
+        if (s.RefusedGradients > 0) events.Add($"{s.RefusedGradients} gradients refused (NaN, ∞ or larger than {distributed.MaxGradient:0e0})");
+        if (s.ServerRestarts > 0) events.Add($"{s.ServerRestarts} server restarts");
+        if (s.ResumedFromStep >= 0) events.Add($"resumed from the checkpoint of step {s.ResumedFromStep}");
+        if (s.CheckpointsWritten > 0) events.Add($"{s.CheckpointsWritten} checkpoints written ({s.CheckpointSeconds * 1e3 / s.CheckpointsWritten:F1} ms each)");
         if (s.DroppedLate > 0) events.Add($"{s.DroppedLate} late gradients dropped");
         if (distributed.Mode != TrainingMode.Sync) events.Add($"staleness mean {s.MeanStaleness:F2}, max {s.MaxStaleness}");
         output.WriteLine($"{s.Updates} updates, {s.TasksSent} tasks" + (events.Count > 0 ? "; " + string.Join(", ", events) : ""));

@@ -27,6 +27,7 @@ public static class AkkaConfig
           log-dead-letters = off
           log-dead-letters-during-shutdown = off
           actor {
+            guardian-supervisor-strategy = "DistNet.Training.Hosting.RestartQuietly, DistNet.Training"
             serializers.hyperion = "Akka.Serialization.HyperionSerializer, Akka.Serialization.Hyperion"
             serialization-bindings {
               "DistNet.Training.IDistNetMessage, DistNet.Training" = hyperion

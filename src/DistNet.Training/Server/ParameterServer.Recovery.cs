@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Akka.Actor;
+using Akka.Event;
 using DistNet.Core.Checkpoints;
 using DistNet.Core.Optim;
 using DistNet.Core.Training;
@@ -21,7 +22,7 @@ public interface IWorkerHost
 
 /// <summary>The old incarnation's hand-over to the new one after a crash: who was waiting, who works, what was counted.</summary>
 internal sealed record ServerRecovering(IActorRef? ReplyTo, KeyValuePair<int, IActorRef>[] Workers, int Incarnation, TrainingStats Stats,
-    IReadOnlyList<LedgerEpoch> Ledger) : IDistNetMessage;
+    IReadOnlyList<LedgerEpoch> Ledger, KeyValuePair<int, long>[] TasksPerWorker) : IDistNetMessage;
 
 /// <summary>A worker's answer handed to the server again by a fault (duplicated or delayed): not subject to the plan a second time.</summary>
 internal sealed record Redelivered(GradientsComputed Answer) : IDistNetMessage;
@@ -183,9 +184,11 @@ public sealed partial class ParameterServer
 
     protected override void PreRestart(Exception reason, object message)
     {
+        if (reason is not InjectedServerCrash)
+            Context.GetLogger().Error("parameter server failed and restarts: {0}: {1}", reason.GetType().Name, reason.Message);
         // The next incarnation starts empty: hand it who is waiting for the result and who works.
         Self.Tell(new ServerRecovering(_replyTo, _workers.ToArray(), _incarnation + 1,
-            _stats with { ServerRestarts = _stats.ServerRestarts + 1 }, _ledgerHistory.ToArray()));
+            _stats with { ServerRestarts = _stats.ServerRestarts + 1 }, _ledgerHistory.ToArray(), _tasksPerWorker.ToArray()));
         base.PreRestart(reason, message);
     }
 
@@ -196,6 +199,7 @@ public sealed partial class ParameterServer
         // Task ids of this incarnation never collide with the old one's, whose answers may still come.
         _nextTaskId = (long)_incarnation << 40;
         _stats = recovering.Stats;
+        foreach (var (id, tasks) in recovering.TasksPerWorker) _tasksPerWorker[id] = tasks;
         foreach (var (id, worker) in recovering.Workers)
         {
             _workers[id] = worker;

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using DistNet.Core.Linear;
 using DistNet.Core.Nn;
 using DistNet.Core.Optim;
@@ -40,6 +41,12 @@ public sealed class Worker : ReceiveActor
         Akka.Actor.Props.Create(() => new Worker(id, server, job, faults ?? NoFaults.Instance));
 
     protected override void PreStart() => _server.Tell(new RegisterWorker(_id));
+
+    protected override void PreRestart(Exception reason, object message)
+    {
+        Context.GetLogger().Warning("worker {0} failed and restarts: {1}", _id, reason.Message);
+        base.PreRestart(reason, message);
+    }
 
     private void Compute(ComputeGradients task)
     {
