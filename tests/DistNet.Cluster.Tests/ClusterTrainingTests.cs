@@ -61,6 +61,38 @@ public partial class ClusterTrainingTests
         Assert.True(local.ExitCode == 0, local.Error);
         Assert.Equal(File.ReadAllBytes(dir.File("local.json")), File.ReadAllBytes(dir.File("cluster.json")));
     }
+
+    [Fact]
+    public void A_killed_parameter_server_restarted_with_resume_finishes_the_same_model_with_the_same_workers()
+    {
+        using var dir = new TempDir();
+        int port = NodeProcess.FreePort(), port1 = NodeProcess.FreePort(), port2 = NodeProcess.FreePort();
+        string ps = $"akka.tcp://distnet@127.0.0.1:{port}";
+        string[] job = [.. Job(dir.File("cluster.json"), 20), "--batch", "8", "--checkpoint-every", "50"];
+        var first = new NodeProcess("ps", ["node", "--role", "ps", "--port", port.ToString(), "--min-workers", "2", .. job,
+            "--checkpoint-dir", dir.File("checkpoints")]);
+        using var w1 = new NodeProcess("worker 1", "node", "--port", port1.ToString(), "--seed-nodes", ps);
+        using var w2 = new NodeProcess("worker 2", "node", "--port", port2.ToString(), "--seed-nodes", ps);
+        try
+        {
+            first.WaitFor("epoch   3/20", Patience);
+            first.KillHard();
+        }
+        finally { first.Dispose(); }
+        w1.WaitFor("is gone (downed)", Patience);
+        // The new ps joins the cluster the workers kept, through them, and takes the same port.
+        using var second = new NodeProcess("ps again", ["node", "--role", "ps", "--port", port.ToString(), "--min-workers", "2", .. job,
+            "--resume", dir.File("checkpoints"), "--seed-nodes", $"akka.tcp://distnet@127.0.0.1:{port1},akka.tcp://distnet@127.0.0.1:{port2}"]);
+        Assert.Equal(0, second.WaitForExit(Patience));
+        Assert.Matches(@"resumed from .*checkpoint-\d+\.dnck \(step [1-9]\d*", second.Output);
+        Assert.Contains("every sample contributed exactly once", second.Output);
+        Assert.Equal(0, w1.WaitForExit(Patience));
+        Assert.Equal(0, w2.WaitForExit(Patience));
+
+        var local = CliRunner.Run(["train", "--workers", "2", .. Job(dir.File("local.json"), 20), "--batch", "8"]);
+        Assert.True(local.ExitCode == 0, local.Error);
+        Assert.Equal(File.ReadAllBytes(dir.File("local.json")), File.ReadAllBytes(dir.File("cluster.json")));
+    }
 }
 
 public partial class ClusterTrainingTests

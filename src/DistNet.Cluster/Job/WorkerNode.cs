@@ -10,14 +10,22 @@ namespace DistNet.Cluster.Job;
 /// <summary>
 /// Runs on a worker node: waits for the parameter server's node to be up, asks it for the job,
 /// loads the training data itself from the job's data spec, and starts its worker actors. When
-/// the ps node leaves or is gone, the node's work is over and it shuts down.
+/// the ps node leaves the cluster (the job is done), the node shuts down. When the ps node was
+/// downed instead (it crashed or was cut off), the node stops its workers and waits
+/// `distnet.node.ps-wait` for a replacement ps (one restarted with --resume), then asks it for the
+/// job again: a crash of the ps costs the steps since its last checkpoint, not the run.
 /// </summary>
-public sealed class WorkerNode : ReceiveActor
+public sealed class WorkerNode : ReceiveActor, IWithTimers
 {
+    public ITimerScheduler Timers { get; set; } = null!;
+
     private readonly int _workers;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Address? _psAddress;
     private bool _started;
+    private readonly TimeSpan _psWait = Context.System.Settings.Config.GetTimeSpan("distnet.node.ps-wait", TimeSpan.FromSeconds(60));
+
+    private sealed record PsWaitOver;
 
     public WorkerNode(int workers)
     {
@@ -25,7 +33,17 @@ public sealed class WorkerNode : ReceiveActor
         Receive<ClusterEvent.MemberUp>(up => OnMemberUp(up.Member));
         Receive<ClusterEvent.MemberRemoved>(removed =>
         {
-            if (removed.Member.Address.Equals(_psAddress)) Shutdown("the parameter server left the cluster");
+            if (!removed.Member.Address.Equals(_psAddress)) return;
+            if (removed.PreviousStatus != MemberStatus.Down) { Shutdown("the parameter server left the cluster"); return; }
+            _log.Warning("the parameter server {0} is gone (downed); stopping this node's workers and waiting up to {1} s for a new one",
+                removed.Member.Address, _psWait.TotalSeconds);
+            foreach (var child in Context.GetChildren()) Context.Stop(child);
+            (_started, _psAddress) = (false, null);
+            Timers.StartSingleTimer("ps-wait", new PsWaitOver(), _psWait);
+        });
+        Receive<PsWaitOver>(_ =>
+        {
+            if (!_started && _psAddress is null) Shutdown($"no parameter server came back within {_psWait.TotalSeconds} s");
         });
         Receive<ClusterEvent.UnreachableMember>(u =>
         {
@@ -45,7 +63,8 @@ public sealed class WorkerNode : ReceiveActor
 
     private void OnMemberUp(Member member)
     {
-        if (!member.HasRole("ps") || _started) return;
+        if (!member.HasRole("ps") || _started || _psAddress is not null) return;
+        Timers.Cancel("ps-wait");
         _psAddress = member.Address;
         Context.ActorSelection(new RootActorPath(member.Address) / "user" / JobHost.Name).Tell(new RequestJob(_workers));
     }
