@@ -24,6 +24,7 @@ public static class CliApp
             SweepCommand.Create(output),
             BoundaryCommand.Create(output),
             PlotCommand.Create(output),
+            ExperimentCommand.Create(output),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

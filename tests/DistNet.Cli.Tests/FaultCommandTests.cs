@@ -80,3 +80,35 @@ public class FaultCommandTests
         Assert.Contains("acts inside a worker", run.Error);
     }
 }
+
+public class ExperimentCommandTests
+{
+    [Fact]
+    public void An_experiment_writes_a_report_that_reads_back_with_both_runs_and_every_fault_detected()
+    {
+        using var dir = new TempDir();
+        var plan = dir.Write("plan.json", """
+            { "faults": [
+                { "kind": "kill-worker", "worker": 1, "step": 20 },
+                { "kind": "corrupt-gradient", "worker": 0, "step": 35, "value": "huge" },
+                { "kind": "crash-server", "step": 70 } ] }
+            """);
+        var run = CliRunner.Run("experiment", plan, "--epochs", "3", "--hidden", "16", "--checkpoint-every", "25", "--out", dir.File("report"));
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("final models identical: yes", run.Output);
+
+        var result = DistNet.Cli.Experiment.ExperimentReport.ReadJson(dir.File("report/report.json"));
+        Assert.True(result.ModelsIdentical);
+        Assert.Equal(result.Baseline.ModelHash, result.Faulty.ModelHash);
+        Assert.Equal(0, result.Baseline.Counters["server restarts"]);
+        Assert.Equal(1, result.Faulty.Counters["server restarts"]);
+        Assert.Equal(1, result.Faulty.Counters["gradients refused"]);
+        Assert.Equal(1, result.Faulty.Counters["workers lost"]);
+        Assert.Equal(69 - 50, result.Faulty.StepsRedone); // the crash at step 70 resumes from the checkpoint of step 50
+        Assert.Equal(3, result.Faults.Count);
+        Assert.All(result.Faults, f => Assert.NotNull(f.Detected));
+        Assert.True(result.Faulty.Steps.Count > result.Baseline.Steps.Count);
+        Assert.Contains("**Final models identical: yes**", File.ReadAllText(dir.File("report/report.md")));
+        Assert.True(new FileInfo(dir.File("report/loss.png")).Length > 10_000);
+    }
+}

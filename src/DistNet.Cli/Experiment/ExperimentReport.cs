@@ -96,7 +96,7 @@ public static class ExperimentReport
         {
             if (events[i].Kind != RunEventKinds.Fault) continue;
             int detected = FirstAfter(events, i, RunEventKinds.Detected);
-            int recovered = detected < 0 ? -1 : FirstAfter(events, i, RunEventKinds.Recovered);
+            int recovered = detected < 0 ? -1 : FirstAfter(events, detected, RunEventKinds.Recovered);
             faults.Add(new FaultTimeline(faults.Count + 1, events[i],
                 detected < 0 ? null : events[detected], recovered < 0 ? null : events[recovered]));
         }

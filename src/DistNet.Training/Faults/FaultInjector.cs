@@ -164,6 +164,7 @@ public sealed class FaultInjector
             {
                 if (fault is not SlowWorker slow || slow.Worker != workerId) continue;
                 double ms = slow.Delay.SampleMs(injector._plan.Random(i, (int)step, taskId));
+                if (injector.FireOnceAt(i, 0)) injector.Record(i, step, $"slowed worker {workerId} (first delay {ms:0.#} ms)");
                 if (ms > 0) Thread.Sleep(TimeSpan.FromMilliseconds(ms));
             }
             inner.BeforeTask(id, taskId, step);

@@ -133,6 +133,7 @@ public sealed partial class ParameterServer
             {
                 _stats = _stats with { RefusedGradients = _stats.RefusedGradients + 1 };
                 _telemetry?.Noticed("gradient refused", task.WorkerId, "not finite");
+                _setup.Observer?.OnNotice($"gradient of worker {task.WorkerId} refused (NaN, ∞ or beyond ±{_distributed.MaxGradient:0e0}); computing it again");
                 int refusals = ++_refusals[block.First];
                 if (refusals > _distributed.MaxRefusals)
                 {
