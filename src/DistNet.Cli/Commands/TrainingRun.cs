@@ -120,7 +120,8 @@ public static class TrainingRun
         if (s.RefusedGradients > 0) events.Add($"{s.RefusedGradients} gradients refused (NaN, ∞ or larger than {distributed.MaxGradient:0e0})");
         if (s.ServerRestarts > 0) events.Add($"{s.ServerRestarts} server restarts");
         if (s.ResumedFromStep >= 0) events.Add($"resumed from the checkpoint of step {s.ResumedFromStep}");
-        if (s.CheckpointsWritten > 0) events.Add($"{s.CheckpointsWritten} checkpoints written ({s.CheckpointSeconds * 1e3 / s.CheckpointsWritten:F1} ms each)");
+        if (s.CheckpointsWritten > 0)
+            events.Add($"{s.CheckpointsWritten} checkpoints written ({s.CheckpointSeconds * 1e3 / s.CheckpointsWritten:F1} ms of training each, {s.CheckpointWriteSeconds * 1e3 / s.CheckpointsWritten:F1} ms in the background)");
         if (s.DroppedLate > 0) events.Add($"{s.DroppedLate} late gradients dropped");
         if (distributed.Mode != TrainingMode.Sync) events.Add($"staleness mean {s.MeanStaleness:F2}, max {s.MaxStaleness}");
         output.WriteLine($"{s.Updates} updates, {s.TasksSent} tasks" + (events.Count > 0 ? "; " + string.Join(", ", events) : ""));

@@ -80,6 +80,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         Receive<GradientsComputed>(answer => { if (!InterceptAnswer(answer)) OnGradients(answer); });
         Receive<Redelivered>(again => OnGradients(again.Answer));
         Receive<ServerRecovering>(OnRecovering);
+        Receive<CheckpointFailed>(OnCheckpointFailed);
         Receive<LocalStepsDone>(OnLocalSteps);
         Receive<TaskTimedOut>(OnTimeout);
         // Anything else (a foreign or mistaken message from the network) is logged and dropped.
@@ -317,6 +318,7 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
     private void Finish(string? failure, bool stoppedEarly = false)
     {
         _running = false;
+        AwaitCheckpointWrites();
         _telemetry?.Finished();
         foreach (var taskId in _outstanding.Keys) Timers.Cancel(taskId);
         _outstanding.Clear();

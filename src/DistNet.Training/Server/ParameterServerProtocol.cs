@@ -48,9 +48,10 @@ public sealed record TrainingStats
     /// <summary>Tasks handed to each worker id: who did the work.</summary>
     public IReadOnlyDictionary<int, long> TasksPerWorker { get; init; } = new Dictionary<int, long>();
 
-    /// <summary>Checkpoints written, and the seconds the server spent writing them.</summary>
+    /// <summary>Checkpoints written; the seconds the server spent copying state for them (what training waits for); the seconds the background writes took.</summary>
     public long CheckpointsWritten { get; init; }
     public double CheckpointSeconds { get; init; }
+    public double CheckpointWriteSeconds { get; init; }
 
     /// <summary>The step of the checkpoint the run (last) resumed from; −1 if none.</summary>
     public long ResumedFromStep { get; init; } = -1;
