@@ -116,87 +116,29 @@ internal sealed class CandidateOptions(Option<string> data, Option<string> hidde
 {
     public Option<string> Data { get; } = data;
     public Option<string> Hidden { get; } = hidden;
-    public Option<double> Validation { get; } = CommonOptions.Validation();
-    public Option<double> Test { get; } = CommonOptions.Test();
-    public Option<int> Samples { get; } = CommonOptions.Samples();
-    public Option<double?> Noise { get; } = CommonOptions.Noise();
-    public Option<string?> LabelColumn { get; } = CommonOptions.LabelColumn();
-    public Option<long> Seed { get; } = CommonOptions.Seed();
-    public Option<string> Activation { get; } = CommonOptions.Activation();
-    public Option<string> Loss { get; } = CommonOptions.Loss();
-    public Option<bool> NoBias { get; } = CommonOptions.NoBias();
-    public Option<string> Optimizer { get; } = CommonOptions.Optimizer();
-    public Option<double> LearningRate { get; } = CommonOptions.LearningRate();
-    public Option<double> Momentum { get; } = CommonOptions.Momentum();
-    public Option<int> Batch { get; } = CommonOptions.Batch();
-    public Option<int> Epochs { get; } = CommonOptions.Epochs();
-    public Option<double> L1 { get; } = CommonOptions.L1();
-    public Option<double> L2 { get; } = CommonOptions.L2();
-    public Option<int> Patience { get; } = CommonOptions.Patience();
-    public Option<bool> NoShuffle { get; } = CommonOptions.NoShuffle();
-    public Option<bool> Standardize { get; } = CommonOptions.Standardize();
-    public Option<int> Threads { get; } = CommonOptions.Threads();
-    public Option<int> MicroShards { get; } = CommonOptions.MicroShards();
+    public ModelTrainingOptions Model { get; } = new();
     public Option<int> Workers { get; } = CommonOptions.Workers();
 
-    public IEnumerable<Option> All =>
-    [
-        Data, Validation, Test, Samples, Noise, LabelColumn, Seed,
-        Hidden, Activation, Loss, NoBias,
-        Optimizer, LearningRate, Momentum, Batch, Epochs, L1, L2, Patience, NoShuffle, Standardize, Threads, MicroShards,
-        Workers,
-    ];
+    public IEnumerable<Option> All => [Data, .. Model.DataOptions, Hidden, .. Model.ModelAndTrainerOptions, Workers];
 
     public CandidateRun Bind(ParseResult parse)
     {
-        CommonOptions.Require(parse.GetValue(Batch) > 0, "--batch must be at least 1");
-        CommonOptions.Require(parse.GetValue(Epochs) >= 0, "--epochs cannot be negative");
-        CommonOptions.Require(parse.GetValue(LearningRate) > 0 && double.IsFinite(parse.GetValue(LearningRate)), "--lr must be a positive number");
-        CommonOptions.Require(parse.GetValue(L1) >= 0 && parse.GetValue(L2) >= 0, "--l1 and --l2 cannot be negative");
-        CommonOptions.Require(parse.GetValue(Threads) >= 1, "--threads must be at least 1");
-        CommonOptions.Require(parse.GetValue(Patience) >= 0, "--patience cannot be negative");
-        CommonOptions.Require(parse.GetValue(MicroShards) >= 1, "--micro-shards must be at least 1");
+        var settings = Model.BindTrainer(parse);
         CommonOptions.Require(parse.GetValue(Workers) >= 1, "--workers must be at least 1");
         var candidates = CommonOptions.ParseCandidates(parse.GetValue(Hidden)!);
-        var activation = CommonOptions.ParseActivation(parse.GetValue(Activation)!);
-        var loss = CommonOptions.ParseLoss(parse.GetValue(Loss)!);
-        var optimizer = CommonOptions.ParseOptimizer(parse.GetValue(Optimizer)!);
-        Blas.SetThreadCount(parse.GetValue(Threads));
-
-        long seed = parse.GetValue(Seed);
-        var settings = new TrainerSettings
-        {
-            Epochs = parse.GetValue(Epochs),
-            BatchSize = parse.GetValue(Batch),
-            Shuffle = !parse.GetValue(NoShuffle),
-            Seed = seed,
-            Penalty = new Penalty(parse.GetValue(L1), parse.GetValue(L2)),
-            Optimizer = new OptimizerSettings(optimizer, parse.GetValue(LearningRate), parse.GetValue(Momentum)),
-            Patience = parse.GetValue(Patience),
-            MicroShards = parse.GetValue(MicroShards),
-        };
+        var activation = Model.BindActivation(parse);
+        var loss = Model.BindLoss(parse);
         string spec = parse.GetValue(Data)!;
-        var raw = TrainingOptions.LoadSplit(spec, new DataOptions
-        {
-            Seed = seed, Validation = parse.GetValue(Validation), Test = parse.GetValue(Test),
-            Samples = parse.GetValue(Samples), Noise = parse.GetValue(Noise), LabelColumn = parse.GetValue(LabelColumn),
-        });
+        var raw = TrainingOptions.LoadSplit(spec, Model.BindData(parse));
         var train = raw.Train;
         if (train.Count == 0) throw new DataException($"{spec}: the training split is empty");
         // Outputs and input transform exactly as `train` builds them, so a candidate's model
         // file is the one `train --hidden …` would write with the same options.
-        int outputs;
-        if (train.IsClassification) outputs = Losses.OutputUnits(loss, train.Classes!.Length);
-        else
-        {
-            if (Losses.NeedsLabels(loss))
-                throw new UsageException($"--loss {Losses.Name(loss)} needs class labels, but {train.Name} has real-valued targets (use mse or mae)");
-            outputs = train.TargetCount;
-        }
-        var transform = parse.GetValue(Standardize) ? InputTransform.Standardize(train) : null;
+        int outputs = ModelTrainingOptions.Outputs(train, loss);
+        var transform = parse.GetValue(Model.Standardize) ? InputTransform.Standardize(train) : null;
         var prepared = transform is null ? raw
             : new DataSplit(train.Transformed(transform), raw.Validation.Transformed(transform), raw.Test.Transformed(transform));
-        var job = new SweepJob(prepared.Train, prepared.Validation, activation, loss, outputs, !parse.GetValue(NoBias), settings);
+        var job = new SweepJob(prepared.Train, prepared.Validation, activation, loss, outputs, !parse.GetValue(Model.NoBias), settings);
         return new CandidateRun(spec, raw, prepared, job, candidates, parse.GetValue(Workers), transform, train.Classes);
     }
 }

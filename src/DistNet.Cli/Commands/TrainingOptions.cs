@@ -40,32 +40,12 @@ public sealed record TrainingRequest(
 public sealed class TrainingOptions
 {
     public Option<string> Data { get; } = CommonOptions.Data();
-    public Option<double> Validation { get; } = CommonOptions.Validation();
-    public Option<double> Test { get; } = CommonOptions.Test();
-    public Option<int> Samples { get; } = CommonOptions.Samples();
-    public Option<double?> Noise { get; } = CommonOptions.Noise();
-    public Option<string?> LabelColumn { get; } = CommonOptions.LabelColumn();
-    public Option<long> Seed { get; } = CommonOptions.Seed();
     public Option<string> Hidden { get; } = CommonOptions.Hidden();
-    public Option<string> Activation { get; } = CommonOptions.Activation();
-    public Option<string> Loss { get; } = CommonOptions.Loss();
-    public Option<bool> NoBias { get; } = CommonOptions.NoBias();
-    public Option<string> Optimizer { get; } = CommonOptions.Optimizer();
-    public Option<double> LearningRate { get; } = CommonOptions.LearningRate();
-    public Option<double> Momentum { get; } = CommonOptions.Momentum();
-    public Option<int> Batch { get; } = CommonOptions.Batch();
-    public Option<int> Epochs { get; } = CommonOptions.Epochs();
-    public Option<double> L1 { get; } = CommonOptions.L1();
-    public Option<double> L2 { get; } = CommonOptions.L2();
-    public Option<int> Patience { get; } = CommonOptions.Patience();
-    public Option<bool> NoShuffle { get; } = CommonOptions.NoShuffle();
-    public Option<bool> Standardize { get; } = CommonOptions.Standardize();
-    public Option<int> Threads { get; } = CommonOptions.Threads();
+    public ModelTrainingOptions Model { get; } = new();
     public Option<string> Mode { get; } = CommonOptions.Mode();
     public Option<int> Staleness { get; } = CommonOptions.Staleness();
     public Option<int> BackupWorkers { get; } = CommonOptions.BackupWorkers();
     public Option<int> SyncEvery { get; } = CommonOptions.SyncEvery();
-    public Option<int> MicroShards { get; } = CommonOptions.MicroShards();
     public Option<double?> TaskTimeout { get; } = CommonOptions.TaskTimeout();
     public Option<string?> Faults { get; } = CommonOptions.Faults();
     public Option<string[]> Fault { get; } = CommonOptions.Fault();
@@ -80,10 +60,8 @@ public sealed class TrainingOptions
 
     public IEnumerable<Option> All =>
     [
-        Data, Validation, Test, Samples, Noise, LabelColumn, Seed,
-        Hidden, Activation, Loss, NoBias,
-        Optimizer, LearningRate, Momentum, Batch, Epochs, L1, L2, Patience, NoShuffle, Standardize, Threads,
-        Mode, Staleness, BackupWorkers, SyncEvery, MicroShards, TaskTimeout,
+        Data, .. Model.DataOptions, Hidden, .. Model.ModelAndTrainerOptions,
+        Mode, Staleness, BackupWorkers, SyncEvery, TaskTimeout,
         Faults, Fault, CheckpointDir, CheckpointEvery, Resume,
         ModelOut, MetricsOut, MetricsPort, TraceOut, Init,
     ];
@@ -91,38 +69,17 @@ public sealed class TrainingOptions
     /// <param name="workers">Workers the server waits for (in process: --workers; on a cluster: --min-workers).</param>
     public TrainingRequest Bind(ParseResult parse, int workers)
     {
-        var dataOptions = new DataOptions
-        {
-            Seed = parse.GetValue(Seed), Validation = parse.GetValue(Validation), Test = parse.GetValue(Test),
-            Samples = parse.GetValue(Samples), Noise = parse.GetValue(Noise), LabelColumn = parse.GetValue(LabelColumn),
-        };
-        CommonOptions.Require(parse.GetValue(Batch) > 0, "--batch must be at least 1");
-        CommonOptions.Require(parse.GetValue(Epochs) >= 0, "--epochs cannot be negative");
-        CommonOptions.Require(parse.GetValue(LearningRate) > 0 && double.IsFinite(parse.GetValue(LearningRate)), "--lr must be a positive number");
-        CommonOptions.Require(parse.GetValue(L1) >= 0 && parse.GetValue(L2) >= 0, "--l1 and --l2 cannot be negative");
-        CommonOptions.Require(parse.GetValue(Threads) >= 1, "--threads must be at least 1");
-        CommonOptions.Require(parse.GetValue(Patience) >= 0, "--patience cannot be negative");
+        var dataOptions = Model.BindData(parse);
+        var trainer = Model.BindTrainer(parse);
         CommonOptions.Require(parse.GetValue(TaskTimeout) is null or > 0, "--task-timeout must be positive");
         CommonOptions.Require(parse.GetValue(CheckpointEvery) >= 1, "--checkpoint-every must be at least 1");
-        var plan = LoadPlan(parse.GetValue(Faults), parse.GetValue(Fault) ?? [], parse.GetValue(Seed));
-        var checkpoints = Checkpoints(parse.GetValue(CheckpointDir), parse.GetValue(Resume), parse.GetValue(CheckpointEvery));
         CommonOptions.Require(parse.GetValue(MetricsPort) is null or (>= 1 and <= 65535), "--metrics-port must be between 1 and 65535");
+        var plan = LoadPlan(parse.GetValue(Faults), parse.GetValue(Fault) ?? [], trainer.Seed);
+        var checkpoints = Checkpoints(parse.GetValue(CheckpointDir), parse.GetValue(Resume), parse.GetValue(CheckpointEvery));
         var hiddenSizes = CommonOptions.ParseHidden(parse.GetValue(Hidden)!);
-        var hiddenActivation = CommonOptions.ParseActivation(parse.GetValue(Activation)!);
-        var lossKind = CommonOptions.ParseLoss(parse.GetValue(Loss)!);
-        var optimizerKind = CommonOptions.ParseOptimizer(parse.GetValue(Optimizer)!);
+        var hiddenActivation = Model.BindActivation(parse);
+        var lossKind = Model.BindLoss(parse);
 
-        var trainer = new TrainerSettings
-        {
-            Epochs = parse.GetValue(Epochs),
-            BatchSize = parse.GetValue(Batch),
-            Shuffle = !parse.GetValue(NoShuffle),
-            Seed = parse.GetValue(Seed),
-            Penalty = new Penalty(parse.GetValue(L1), parse.GetValue(L2)),
-            Optimizer = new OptimizerSettings(optimizerKind, parse.GetValue(LearningRate), parse.GetValue(Momentum)),
-            Patience = parse.GetValue(Patience),
-            MicroShards = parse.GetValue(MicroShards),
-        };
         var distributed = new DistributedSettings
         {
             Mode = CommonOptions.ParseMode(parse.GetValue(Mode)!),
@@ -139,12 +96,11 @@ public sealed class TrainingOptions
         catch (FaultPlanException e) { throw new UsageException(e.Message); }
         try { LocalTraining.Validate(trainer, distributed); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
-        Blas.SetThreadCount(parse.GetValue(Threads));
 
         string spec = parse.GetValue(Data)!;
         var split = LoadSplit(spec, dataOptions);
         var start = StartingModel(parse.GetValue(Init), split.Train, hiddenSizes, hiddenActivation, lossKind,
-            !parse.GetValue(NoBias), parse.GetValue(Standardize), parse.GetValue(Seed));
+            !parse.GetValue(Model.NoBias), parse.GetValue(Model.Standardize), trainer.Seed);
         var prepared = new DataSplit(start.Prepare(split.Train), start.Prepare(split.Validation), start.Prepare(split.Test));
         return new TrainingRequest(spec, dataOptions, prepared, start, trainer, distributed,
             parse.GetValue(ModelOut), parse.GetValue(MetricsOut), parse.GetValue(MetricsPort), parse.GetValue(TraceOut), plan, checkpoints);
@@ -205,14 +161,7 @@ public sealed class TrainingOptions
             Evaluation.CheckCompatible(saved.Network.Architecture, train);
             return saved;
         }
-        int outputs;
-        if (train.IsClassification) outputs = Losses.OutputUnits(loss, train.Classes!.Length);
-        else
-        {
-            if (Losses.NeedsLabels(loss))
-                throw new UsageException($"--loss {Losses.Name(loss)} needs class labels, but {train.Name} has real-valued targets (use mse or mae)");
-            outputs = train.TargetCount;
-        }
+        int outputs = ModelTrainingOptions.Outputs(train, loss);
         var architecture = Architecture.Create(train.FeatureCount, hidden, activation, outputs, loss, bias);
         var transform = standardize ? InputTransform.Standardize(train) : null;
         return new Model(Mlp.Initialize(architecture, seed), transform, train.Classes);
