@@ -6,6 +6,7 @@ using DistNet.Core.Optim;
 using DistNet.Core.Training;
 using DistNet.Training;
 using DistNet.Training.Hosting;
+using DistNet.Training.Telemetry;
 using DistNet.Training.Workers;
 
 namespace DistNet.Bench;
@@ -149,10 +150,17 @@ internal static class ActorSuite
                 scaling.Add(Pairs("actors 2 workers / 1 worker", shards, batch, ("actors-2", 2), ("actors-1", 1)));
             }
 
-        var traffic = Traffic(runs, parameters);
+        // Messages and vectors per step as counted by the server's telemetry, in one extra 1-epoch run per
+        // configuration (the timed runs above run without telemetry, as `distnet train` does without options).
+        var counted = new Dictionary<(int Workers, int Shards, int Batch), Counts>();
+        foreach (var key in runs.Where(r => r.Workers > 0).Select(r => (r.Workers, r.MicroShards, r.Batch)).Distinct())
+            counted[key] = Count(architecture, train, empty, Settings(key.Batch, key.MicroShards, 1), key.Workers, parameters);
+        var traffic = Traffic(runs, parameters, counted);
 
         Console.WriteLine();
         Console.WriteLine("== 3. where a step's time goes: hand-out, compute, collect (one run each, medians over its timed steps)");
+        Console.WriteLine("   NOTE: these runs use worker fault hooks for timestamps, so the server runs on its own thread (PinnedDispatcher),");
+        Console.WriteLine("   unlike the timed runs above, where a plain sync run puts the server on worker 0's thread (SharedDispatcher).");
         var timelines = new List<TimelineRow>();
         var shapes = new List<(int Workers, int Shards, int Batch)>();
         foreach (int shards in options.OverheadMicroShards) shapes.Add((1, shards, 128));
@@ -175,8 +183,27 @@ internal static class ActorSuite
         return report;
     }
 
-    /// <summary>Per step, from the server's counters (identical in every run of a configuration) and the GC's.</summary>
-    private static List<TrafficRow> Traffic(List<RunResult> runs, int parameters)
+    /// <summary>Per step, over one epoch: tasks sent (TrainingStats), answers accepted, weight and gradient vectors (telemetry bytes / (4 × parameters)).</summary>
+    internal readonly record struct Counts(double Tasks, double Answers, double WeightVectorsOut, double GradientVectorsIn, double BytesOut, double BytesIn);
+
+    /// <summary>
+    /// One epoch with a <see cref="RunTelemetry"/> (no trace), which counts per accepted answer the floats it
+    /// carried (in process: 4 bytes each, BytesReceived) and per task the weights it carried (BytesSent).
+    /// These are the actual vectors, whatever the workers pre-summed along the shard tree.
+    /// </summary>
+    private static Counts Count(Architecture architecture, Dataset train, Dataset empty, TrainerSettings settings, int workers, int parameters)
+    {
+        using var telemetry = new RunTelemetry();
+        var result = LocalTraining.Run(Mlp.Initialize(architecture, seed: 1), train, empty, settings,
+            new DistributedSettings { Workers = workers }, telemetry: telemetry);
+        double steps = result.Stats.Updates, vector = 4.0 * parameters;
+        var w = telemetry.Epochs.SelectMany(e => e.Workers).ToArray();
+        double bytesIn = w.Sum(x => x.BytesReceived) / steps, bytesOut = w.Sum(x => x.BytesSent) / steps;
+        return new Counts(result.Stats.TasksSent / steps, w.Sum(x => x.Tasks) / steps, bytesOut / vector, bytesIn / vector, bytesOut, bytesIn);
+    }
+
+    /// <summary>Per step: messages and vectors counted by <see cref="Count"/>; allocations and collections from the GC during the timed runs.</summary>
+    private static List<TrafficRow> Traffic(List<RunResult> runs, int parameters, Dictionary<(int Workers, int Shards, int Batch), Counts> counted)
     {
         double vector = 4.0 * parameters;
         var rows = new List<TrafficRow>();
@@ -190,11 +217,11 @@ internal static class ActorSuite
                 Median(g.Select(x => x.Gen1PerHundredSteps)), Median(g.Select(x => x.GcPauseShare))));
                 continue;
             }
-            double tasks = (double)r.Tasks / r.Updates;
-            // Every task carries the weights (in process: a reference to the step's one snapshot, cloned once per step);
-            // every answer carries one gradient per micro-shard of the task.
-            rows.Add(new TrafficRow($"actors, {r.Workers} worker{(r.Workers > 1 ? "s" : "")}", r.Workers, r.MicroShards, r.Batch, tasks, tasks,
-                tasks, r.MicroShards, (tasks + r.MicroShards) * vector, 2 * r.Workers * vector, allocated, Median(g.Select(x => x.Gen0PerHundredSteps)),
+            // Counted, not assumed: every task carries the weights (in process: a reference to the step's one pooled
+            // snapshot), every answer one pre-summed gradient per aligned block of the micro-shards it held.
+            var c = counted[(r.Workers, r.MicroShards, r.Batch)];
+            rows.Add(new TrafficRow($"actors, {r.Workers} worker{(r.Workers > 1 ? "s" : "")}", r.Workers, r.MicroShards, r.Batch, c.Tasks, c.Answers,
+                c.WeightVectorsOut, c.GradientVectorsIn, c.BytesOut + c.BytesIn, 2 * r.Workers * vector, allocated, Median(g.Select(x => x.Gen0PerHundredSteps)),
                 Median(g.Select(x => x.Gen1PerHundredSteps)), Median(g.Select(x => x.GcPauseShare))));
         }
         return rows;
@@ -289,19 +316,21 @@ internal static class ActorSuite
                 double reuse = Time(() => GradientOfBatch(size, shards, freshArrays: false));
                 double fresh = Time(() => GradientOfBatch(size, shards, freshArrays: true));
                 rows.Add(new ComponentRow($"gather + gradient, batch {size} as {shards} micro-shard{(shards > 1 ? "s" : "")} of {size / shards}, one reused gradient buffer", reuse));
-                rows.Add(new ComponentRow($"the same, a fresh gradient array per micro-shard (as the worker does)", fresh));
+                rows.Add(new ComponentRow($"the same, a fresh gradient array per micro-shard (as the worker did before vectors were pooled)", fresh));
             }
-        rows.Add(new ComponentRow($"sum of two gradients (TensorPrimitives.Add, {p:N0} floats; the server does M − 1 per step)", Time(() => TensorPrimitives.Add(sum, reused, sum))));
+        rows.Add(new ComponentRow($"sum of two gradients (TensorPrimitives.Add, {p:N0} floats; M − 1 per step along the shard tree, split between workers and server)", Time(() => TensorPrimitives.Add(sum, reused, sum))));
         rows.Add(new ComponentRow("copy of a gradient into the sum (the server's first micro-shard)", Time(() => reused.AsSpan().CopyTo(sum))));
-        rows.Add(new ComponentRow("finiteness check of one gradient (the server's AllFinite loop, once per micro-shard)", Time(() => AllFinite(reused))));
+        rows.Add(new ComponentRow("finiteness check of one gradient, scalar loop (the server's check before it was vectorised)", Time(() => AllFinite(reused))));
+        rows.Add(new ComponentRow("finiteness check of one gradient, Finite.All (the server's check now, once per received vector)", Time(() => _ = DistNet.Core.Linear.Finite.All(reused))));
         rows.Add(new ComponentRow("the same check vectorised: TensorPrimitives.Dot(g, 0) is NaN exactly when some element is not finite", Time(() => _ = float.IsNaN(TensorPrimitives.Dot(reused, Zeros(p))))));
-        rows.Add(new ComponentRow("clone of the parameters (the server's snapshot, once per step)", Time(() => _ = (float[])model.Parameters.Clone())));
+        rows.Add(new ComponentRow("clone of the parameters into a fresh array (the server's snapshot before pooling)", Time(() => _ = (float[])model.Parameters.Clone())));
+        rows.Add(new ComponentRow("copy of the parameters into a reused array (the server's pooled snapshot, VectorPool.RentCopy, once per step)", Time(() => model.Parameters.AsSpan().CopyTo(sum))));
         rows.Add(new ComponentRow("sgd step", Time(() => sgd.Step(sum, reused))));
         foreach (var row in rows) Console.WriteLine($"  {row.Microseconds,9:F1}  {row.Piece}");
         return rows;
     }
 
-    /// <summary>A copy of ParameterServer.AllFinite (private there): the check the server makes on every gradient.</summary>
+    /// <summary>The scalar finiteness check the server made before it switched to Finite.All; kept for comparison.</summary>
     private static bool AllFinite(float[] values)
     {
         foreach (var v in values) if (!float.IsFinite(v)) return false;
@@ -341,9 +370,9 @@ internal static class ActorSuite
         Console.WriteLine("per step                 workers  shards  batch  tasks  answers  weights out  gradients in  vector MB  minimum MB  allocated MB  GCs/100 steps: gen0 gen1  GC pauses, % of time");
         foreach (var t in report.Traffic)
             Console.WriteLine($"{t.Run,-24} {t.Workers,7}  {t.MicroShards,6}  {t.Batch,5}  {t.TasksPerStep,5:F2}  {t.AnswersPerStep,7:F2}  {t.WeightVectorsOutPerStep,11:F2}  {t.GradientVectorsInPerStep,12:F2}  " +
-                $"{t.VectorBytesPerStep / 1e6,9:F2}  {t.MinimumBytesPerStep / 1e6,10:F2}  {t.AllocatedBytesPerStep / 1e6,12:F2}  {t.Gen0PerHundredSteps,19:F1} {t.Gen1PerHundredSteps,4:F1}  {100 * t.GcPauseShare,20:F1}");
+                $"{t.VectorBytesPerStep / 1e6,9:F2}  {t.MinimumBytesPerStep / 1e6,10:F2}  {t.AllocatedBytesPerStep / 1e6,12:F3}  {t.Gen0PerHundredSteps,19:F1} {t.Gen1PerHundredSteps,4:F1}  {100 * t.GcPauseShare,20:F1}");
         Console.WriteLine();
-        Console.WriteLine("step timeline, µs (median)  workers  shards  batch    step  hand-out  compute  collect  compute per worker   mean step  90th pct");
+        Console.WriteLine("step timeline, µs (median; fault hooks on: server on its own thread)  workers  shards  batch    step  hand-out  compute  collect  compute per worker   mean step  90th pct");
         foreach (var t in report.Timelines)
             Console.WriteLine($"{"",-27} {t.Workers,7}  {t.MicroShards,6}  {t.Batch,5}  {t.StepMicroseconds,6:F0}  {t.HandOut,8:F0}  {t.Compute,7:F0}  {t.Collect,7:F0}  " +
                 (t.Workers > 1 ? $"{t.ComputeFastestWorker:F0}–{t.ComputeSlowestWorker:F0}" : "").PadRight(18) + $"  {t.MeanStepMicroseconds,9:F0}  {t.P90StepMicroseconds,8:F0}");

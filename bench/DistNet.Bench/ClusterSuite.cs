@@ -43,6 +43,8 @@ internal static class ClusterSuite
         var weights = Vector();
         ComputeGradients Task(int shards) => new(17, 42, weights, Enumerable.Range(0, shards).Select(s => new ShardTask(s, Indices(128))).ToArray(), 1f / 256, shards);
         GradientsComputed Answer(int shards) => new(17, 42, 1, Enumerable.Range(0, shards).Select(s => new ShardGradient(s, 0, Vector(), 123.25, 57, 128)).ToArray());
+        // What a worker now sends for an aligned block of `shards` micro-shards (a power of two): their sum along the shard tree, one vector.
+        GradientsComputed BlockAnswer(int shards) => new(17, 42, 1, [new ShardGradient(0, System.Numerics.BitOperations.Log2((uint)shards), Vector(), 123.25, 57, 128 * shards)]);
 
         using var system = ActorSystem.Create("distnet-bench", NodeConfig.Reference);
         try
@@ -83,10 +85,11 @@ internal static class ClusterSuite
             foreach (int shards in new[] { 1, 2 })
             {
                 sizes.Add(new SizeRow("ComputeGradients", shards, ours.ToBinary(Task(shards)).Length, hyperion.ToBinary(Task(shards)).Length, 4 * parameters));
-                sizes.Add(new SizeRow("GradientsComputed", shards, ours.ToBinary(Answer(shards)).Length, hyperion.ToBinary(Answer(shards)).Length, 4 * parameters));
+                // Since the shard tree, a worker holding an aligned block of shards answers with one pre-summed vector.
+                sizes.Add(new SizeRow("GradientsComputed", shards, ours.ToBinary(BlockAnswer(shards)).Length, hyperion.ToBinary(BlockAnswer(shards)).Length, 4 * parameters));
             }
             Console.WriteLine();
-            Console.WriteLine("serialized size, bytes      shards per worker        ours    Hyperion   minimum (4 × parameters)");
+            Console.WriteLine("serialized size, bytes      shards per worker        ours    Hyperion   minimum (4 × parameters)   (answers: one pre-summed vector per aligned block)");
             foreach (var s in sizes) Console.WriteLine($"{s.Message,-26} {s.Shards,18}  {s.Ours,10:N0}  {s.Hyperion,10:N0}  {s.Minimum,10:N0}");
             int perStep = sizes[0].Ours + sizes[1].Ours, minimum = 2 * 4 * parameters;
             Console.WriteLine($"per step per worker (1 shard each, as with --batch 256 --micro-shards 2 on 2 workers): {perStep:N0} bytes " +

@@ -33,7 +33,9 @@ internal static class Suites
         if (options.JsonFile is { } json)
         {
             File.WriteAllText(json, JsonSerializer.Serialize(report, report.GetType(),
-                new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+                new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+                    // NaN where a median has no values (e.g. no quiet round): written as "NaN" rather than failing after the whole run
+                    NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
             Console.WriteLine($"wrote {json}");
         }
         return 0;

@@ -46,7 +46,7 @@ public static class CommonOptions
     public static Option<int> Staleness() => new("--staleness") { Description = "ssp: how many updates the fastest worker may lead the slowest by", DefaultValueFactory = _ => 2 };
     public static Option<int> BackupWorkers() => new("--backup-workers") { Description = "sync: go on with the first N−b gradients of each step, drop the late ones", DefaultValueFactory = _ => 0 };
     public static Option<int> SyncEvery() => new("--sync-every") { Description = "Local SGD: workers take H local steps between model averages", DefaultValueFactory = _ => 1 };
-    public static Option<int> MicroShards() => new("--micro-shards") { Description = "Pieces each batch's gradient is summed from, in order: the result depends on it, never on --workers; at most this many workers share a step", DefaultValueFactory = _ => 4 };
+    public static Option<int> MicroShards() => new("--micro-shards") { Description = "Pieces each batch's gradient is summed from, along a fixed tree: the result depends on it, never on --workers; at most this many workers share a step", DefaultValueFactory = _ => 4 };
     public static Option<double?> TaskTimeout() => new("--task-timeout") { Description = "Seconds before unanswered work is given to another worker (default 30; 1 when a fault plan drops messages)" };
 
     // Faults and recovery
