@@ -210,11 +210,9 @@ public sealed partial class ParameterServer
         }
         if (afterCrash)
         {
+            // A new incarnation holds the initial model and a fresh optimiser already; only the handed-over ledger goes.
             _setup.Observer?.OnNotice("no checkpoint to resume from: starting again from the first step");
-            _parameters.AsSpan().Clear();
-            _setup.Model.Parameters.CopyTo(_parameters, 0);
             _ledgerHistory.Clear();
-            _history.Clear();
         }
         StartEpoch(1);
     }
