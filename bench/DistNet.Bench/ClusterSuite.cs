@@ -119,7 +119,9 @@ internal static class ClusterSuite
     /// </summary>
     private static RoundTripRow RoundTrip(ComputeGradients task, GradientsComputed answer)
     {
-        var config = ConfigurationFactory.ParseString("akka.actor.provider = remote").WithFallback(NodeConfig.Reference);
+        // DISTNET_BENCH_HOCON: extra settings to try on the transport (e.g. "akka.remote.dot-netty.tcp.batching.enabled = false").
+        var config = ConfigurationFactory.ParseString("akka.actor.provider = remote\n" + Environment.GetEnvironmentVariable("DISTNET_BENCH_HOCON"))
+            .WithFallback(NodeConfig.Reference);
         using var server = ActorSystem.Create("distnet", config);
         using var worker = ActorSystem.Create("distnet", config);
         try
