@@ -87,10 +87,14 @@ public static class LocalTraining
             }
         }
 
+        /// <summary>
+        /// A PoisonPill, handled by the worker itself right after its current task: system.Stop would
+        /// go through the user guardian on the shared thread pool, and a starved pool delays it at random.
+        /// </summary>
         public void Stop(int workerId)
         {
             lock (_running)
-                if (_running.Remove(workerId, out var worker)) system.Stop(worker);
+                if (_running.Remove(workerId, out var worker)) worker.Tell(PoisonPill.Instance);
         }
 
         public void Start(int workerId)
