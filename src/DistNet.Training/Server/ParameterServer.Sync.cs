@@ -133,11 +133,11 @@ public sealed partial class ParameterServer
             {
                 _stats = _stats with { RefusedGradients = _stats.RefusedGradients + 1 };
                 _telemetry?.Noticed("gradient refused", task.WorkerId, "not finite");
-                _setup.Observer?.OnNotice($"gradient of worker {task.WorkerId} refused (NaN, ∞ or beyond ±{_distributed.MaxGradient:0e0}); computing it again");
+                _setup.Observer?.OnNotice($"gradient of worker {task.WorkerId} refused (wrong length, NaN, ∞ or beyond ±{_distributed.MaxGradient:0e0}); computing it again");
                 int refusals = ++_refusals[block.First];
                 if (refusals > _distributed.MaxRefusals)
                 {
-                    Finish($"training diverged: the gradient of micro-shards {block.First}..{block.End(_stepShards.Length) - 1} in step {_version + 1} was not finite {refusals} times; try a smaller --lr");
+                    Finish($"training diverged: the gradient of micro-shards {block.First}..{block.End(_stepShards.Length) - 1} in step {_version + 1} was refused {refusals} times (NaN, ∞ or too large); try a smaller --lr");
                     return;
                 }
                 refused.AddRange(shards);

@@ -265,8 +265,12 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
             _epochSamples == 0 ? 0 : _epochLoss / _epochSamples);
     }
 
-    /// <summary>Refuses NaN, ±∞ and absurd magnitudes (MaxMagnitude is NaN when any element is).</summary>
-    private bool Acceptable(float[] gradient) => TensorPrimitives.MaxMagnitude(gradient) <= _distributed.MaxGradient;
+    /// <summary>
+    /// Refuses a vector of the wrong length (a malformed message from the network), NaN, ±∞ and
+    /// absurd magnitudes (MaxMagnitude is NaN when any element is).
+    /// </summary>
+    private bool Acceptable(float[] gradient) =>
+        gradient.Length == _parameters.Length && TensorPrimitives.MaxMagnitude(gradient) <= _distributed.MaxGradient;
 
     /// <summary>Closes the epoch: ledger, validation, report, early stopping; then the next epoch or the end.</summary>
     private void EndEpoch()
