@@ -25,6 +25,7 @@
 set -euo pipefail
 script="$(realpath "$0")"
 cd "$(dirname "$script")/.."
+source bench/lib.sh
 
 data=/work/shared/data/fashion-mnist
 parts=serialization,throughput,failover rounds=5 failover_rounds=3 out="" wait_quiet=0 node_env=()
@@ -62,29 +63,7 @@ trap cleanup EXIT INT TERM
 # Prefix every line with the wall-clock time it arrived at (seconds since the epoch, µs).
 stamp() { while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done; }
 
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 20000))
-    ss -Htan "sport = :$port" | grep -q . || { echo "$port"; return; }
-  done
-}
 
-busy_percent() {
-  local a b
-  a=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat); sleep 3
-  b=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat)
-  awk -v a="$a" -v b="$b" 'BEGIN{split(a,x," "); split(b,y," "); busy=y[1]-x[1]; idle=y[2]-x[2]; print (busy+idle>0) ? int(100*busy/(busy+idle)) : 0}'
-}
-wait_for_quiet() {
-  (( wait_quiet > 0 )) || return 0
-  local deadline=$((SECONDS + wait_quiet)) busy
-  while :; do
-    busy=$(busy_percent)
-    if (( busy < 10 )); then echo "machine quiet ($busy% busy)"; return; fi
-    if (( SECONDS >= deadline )); then echo "warning: still $busy% busy after ${wait_quiet} s; wall-clock figures will be low"; return; fi
-  done
-}
 
 # wait_for_line FILE PATTERN SECONDS PID: until FILE has a line matching PATTERN, PID exits, or the time is up.
 wait_for_line() {
@@ -119,7 +98,7 @@ job=(--data "idx:$data" --hidden 256,128 --validation 0 --lr 0.1)
 
 if has_part serialization; then
   echo "== serialization (distnet-bench --suite cluster)"
-  wait_for_quiet
+  wait_for_quiet "$wait_quiet"
   dotnet bench/DistNet.Bench/bin/Release/net10.0/distnet-bench.dll --suite cluster --json "$out/serialization.json"
   echo
 fi
@@ -151,12 +130,12 @@ ss_sample() {
 
 if has_part throughput; then
   echo "== throughput: 2 workers in process against a ps + 2 worker processes on 127.0.0.1 (global batch 256, 2 micro-shards)"
-  wait_for_quiet
+  wait_for_quiet "$wait_quiet"
   steps_line() { sed -n 's/.*epoch *2\/2 .* \([0-9,]*\) samples\/s.*/\1/p' "$1" | tr -d , | tail -1; }
   results="$out/throughput.tsv"
   printf 'round\tload\tin_process_samples_s\tcluster_samples_s\tratio\tbytes_ps_sent\tbytes_ps_received\tupdates\ttasks\n' > "$results"
   for round in $(seq 1 "$rounds"); do
-    wait_for_quiet
+    wait_for_quiet "$wait_quiet"
     inproc() {
       "${distnet[@]}" train --workers 2 --batch 256 --micro-shards 2 --epochs 2 "${job[@]}" > "$out/round$round-inprocess.log" 2>&1
     }
@@ -211,7 +190,7 @@ fi
 
 if has_part failover; then
   echo "== failover: kill -9 of a worker process during training; time to the ps's notes"
-  wait_for_quiet
+  wait_for_quiet "$wait_quiet"
   results="$out/failover.tsv"
   printf 'timeout\tround\tdid_not_answer_s\tlost_s\n' > "$results"
   for timeout in 2 default; do

@@ -17,6 +17,7 @@
 set -euo pipefail
 script="$(realpath "$0")"
 cd "$(dirname "$script")/.."
+source bench/lib.sh
 
 parts=detection,checkpoints,cluster rounds=3 data=/work/shared/data/fashion-mnist out=""
 while [[ $# -gt 0 ]]; do
@@ -103,7 +104,6 @@ fi
 if has_part cluster; then
   echo
   echo "== 3. cluster: kill -9 of the ps, a new ps with --resume (digits, 2 worker processes, 30 epochs, batch 8)"
-  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
   P=$(free_port); Q1=$(free_port); Q2=$(free_port)
   job=(--epochs 30 --hidden 16 --batch 8 --task-timeout 2 --checkpoint-every 50 --model-out "$out/cluster.json")
   ms() { date +%s%3N; }

@@ -16,6 +16,7 @@
 set -euo pipefail
 script="$(realpath "$0")"
 cd "$(dirname "$script")/.."
+source bench/lib.sh
 
 data=/work/shared/data/fashion-mnist
 quick=() managed=1 out="" wait_quiet=0
@@ -34,21 +35,7 @@ if [[ -z "$out" ]]; then out="$(mktemp -d)"; fi
 mkdir -p "$out"
 python=/usr/bin/python3   # Debian's interpreter, which has python3-torch
 
-# Busy share of all CPUs over the next 3 seconds, in percent, from /proc/stat.
-busy_percent() {
-  local a b
-  a=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat); sleep 3
-  b=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat)
-  awk -v a="$a" -v b="$b" 'BEGIN{split(a,x," "); split(b,y," "); busy=y[1]-x[1]; idle=y[2]-x[2]; print (busy+idle>0) ? int(100*busy/(busy+idle)) : 0}'
-}
-if (( wait_quiet > 0 )); then
-  deadline=$((SECONDS + wait_quiet))
-  while :; do
-    busy=$(busy_percent)
-    if (( busy < 10 )); then echo "machine quiet ($busy% busy), starting"; break; fi
-    if (( SECONDS >= deadline )); then echo "warning: still $busy% busy after ${wait_quiet} s; wall-clock figures will be low"; break; fi
-  done
-fi
+wait_for_quiet "$wait_quiet"
 
 echo "== machine"
 echo "date:    $(date '+%Y-%m-%d %H:%M %Z')"

@@ -20,6 +20,7 @@
 set -euo pipefail
 script="$(realpath "$0")"
 cd "$(dirname "$script")/.."
+source bench/lib.sh
 
 data=/work/shared/data/fashion-mnist
 pairs=8 epochs=3 workers=1 port=1 out="" wait_quiet=0
@@ -41,25 +42,6 @@ if [[ -z "$out" ]]; then out="$(mktemp -d)"; fi
 mkdir -p "$out"
 python=/usr/bin/python3
 
-busy_percent() {
-  local a b
-  a=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat); sleep 3
-  b=$(awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat)
-  awk -v a="$a" -v b="$b" 'BEGIN{split(a,x," "); split(b,y," "); busy=y[1]-x[1]; idle=y[2]-x[2]; print (busy+idle>0) ? int(100*busy/(busy+idle)) : 0}'
-}
-wait_for_quiet() {
-  (( wait_quiet > 0 )) || return 0
-  local deadline=$((SECONDS + wait_quiet)) busy
-  while :; do
-    busy=$(busy_percent)
-    if (( busy < 10 )); then return; fi
-    if (( SECONDS >= deadline )); then echo "  warning: still $busy% busy after ${wait_quiet} s"; return; fi
-  done
-}
-free_port() {
-  local p
-  while :; do p=$((20000 + RANDOM % 20000)); ss -Htan "sport = :$p" | grep -q . || { echo "$p"; return; }; done
-}
 # CPU-seconds used by all processes so far (/proc/stat, USER_HZ = 100).
 busy_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
 
@@ -98,7 +80,7 @@ run() {
 }
 
 for pair in $(seq 1 "$pairs"); do
-  wait_for_quiet
+  wait_for_quiet "$wait_quiet" | sed 's/^/  /'
   load=$(cut -d' ' -f1 /proc/loadavg)
   on_args=(--metrics-out "$out/pair$pair-metrics.jsonl" --trace-out "$out/pair$pair-trace.json")
   (( port )) && on_args+=(--metrics-port "$(free_port)")
