@@ -19,6 +19,8 @@ public sealed record NodeSettings
     public string[] SeedNodes { get; init; } = [];
     public int WorkersPerNode { get; init; } = 1;
     public int MinWorkers { get; init; } = 1;
+    /// <summary>How long a worker node whose ps was downed waits for a new one (one started with --resume).</summary>
+    public TimeSpan PsWait { get; init; } = TimeSpan.FromSeconds(60);
     public string TlsCert { get; init; } = "";
     public string TlsKey { get; init; } = "";
 
@@ -36,6 +38,7 @@ public sealed record NodeSettings
             SeedNodes = node.GetStringList("seed-nodes").ToArray(),
             WorkersPerNode = node.GetInt("workers-per-node"),
             MinWorkers = node.GetInt("min-workers"),
+            PsWait = node.GetTimeSpan("ps-wait"),
             TlsCert = node.GetString("tls.cert", ""),
             TlsKey = node.GetString("tls.key", ""),
         };
@@ -56,6 +59,7 @@ public sealed record NodeSettings
             SeedNodes = Env("DISTNET_SEED_NODES") is { } seeds ? SplitList(seeds) : s.SeedNodes,
             WorkersPerNode = Env("DISTNET_WORKERS_PER_NODE") is { } w ? ParseInt(w, "DISTNET_WORKERS_PER_NODE") : s.WorkersPerNode,
             MinWorkers = Env("DISTNET_MIN_WORKERS") is { } m ? ParseInt(m, "DISTNET_MIN_WORKERS") : s.MinWorkers,
+            PsWait = Env("DISTNET_PS_WAIT") is { } wait ? TimeSpan.FromSeconds(ParseInt(wait, "DISTNET_PS_WAIT")) : s.PsWait,
             TlsCert = Env("DISTNET_TLS_CERT") ?? s.TlsCert,
             TlsKey = Env("DISTNET_TLS_KEY") ?? s.TlsKey,
         };
@@ -66,6 +70,7 @@ public sealed record NodeSettings
         if (Port is < 0 or > 65535) throw new ArgumentException($"port {Port} is not in 0..65535");
         if (WorkersPerNode < 1) throw new ArgumentException("--workers-per-node must be at least 1");
         if (MinWorkers < 1) throw new ArgumentException("--min-workers must be at least 1");
+        if (PsWait <= TimeSpan.Zero) throw new ArgumentException("--ps-wait must be at least 1 second");
         if (TlsCert.Length > 0 != TlsKey.Length > 0) throw new ArgumentException("TLS needs both --tls-cert and --tls-key");
         foreach (var seed in SeedNodes) SeedAddress(seed);
         if (Role == NodeRole.Worker && SeedNodes.Length == 0)
@@ -103,6 +108,7 @@ public sealed record NodeSettings
               seed-nodes = [{{seeds}}]
               workers-per-node = {{WorkersPerNode}}
               min-workers = {{MinWorkers}}
+              ps-wait = {{(long)PsWait.TotalSeconds}}s
               tls { cert = {{Quote(TlsCert)}}, key = {{Quote(TlsKey)}} }
             }
             akka.remote.dot-netty.tcp {

@@ -12,6 +12,7 @@ public class NodeSettingsTests
         Assert.Empty(s.SeedNodes);
         Assert.Equal(1, s.WorkersPerNode);
         Assert.Equal(1, s.MinWorkers);
+        Assert.Equal(TimeSpan.FromSeconds(60), s.PsWait);
         Assert.False(s.TlsEnabled);
         var config = NodeConfig.Reference;
         Assert.Equal(64L * 1024 * 1024, config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size"));
@@ -25,6 +26,7 @@ public class NodeSettingsTests
         {
             ["DISTNET_ROLE"] = "ps", ["DISTNET_HOST"] = "0.0.0.0", ["DISTNET_PORT"] = "4053",
             ["DISTNET_SEED_NODES"] = "a:1, b:2", ["DISTNET_WORKERS_PER_NODE"] = "3", ["DISTNET_MIN_WORKERS"] = "5",
+            ["DISTNET_PS_WAIT"] = "7",
         };
         var s = NodeSettings.FromEnvironment(NodeConfig.Reference, name => env.GetValueOrDefault(name));
         Assert.Equal((NodeRole.Ps, "0.0.0.0", 4053, 3, 5), (s.Role, s.Host, s.Port, s.WorkersPerNode, s.MinWorkers));
@@ -33,6 +35,7 @@ public class NodeSettingsTests
         Assert.Equal(4053, config.GetInt("akka.remote.dot-netty.tcp.port"));
         Assert.Equal(["akka.tcp://distnet@a:1", "akka.tcp://distnet@b:2"], config.GetStringList("akka.cluster.seed-nodes"));
         Assert.Equal(["ps"], config.GetStringList("akka.cluster.roles"));
+        Assert.Equal(TimeSpan.FromSeconds(7), config.GetTimeSpan("distnet.node.ps-wait"));
     }
 
     [Theory]

@@ -23,13 +23,14 @@ public static class NodeCommand
         var seeds = new Option<string?>("--seed-nodes") { Description = "Comma-separated akka.tcp://distnet@HOST:PORT, the ps first [DISTNET_SEED_NODES]" };
         var perNode = new Option<int?>("--workers-per-node") { Description = "Worker actors on this node [DISTNET_WORKERS_PER_NODE; default 1]" };
         var minWorkers = new Option<int?>("--min-workers") { Description = "ps: start training when this many workers have registered [DISTNET_MIN_WORKERS; default 1]" };
+        var psWait = new Option<int?>("--ps-wait") { Description = "worker: seconds to wait for a new ps when the ps was downed (crashed) [DISTNET_PS_WAIT; default 60]" };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate: with --tls-key, TLS with mutual authentication between nodes [DISTNET_TLS_CERT]" };
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key [DISTNET_TLS_KEY]" };
         var printConfig = new Option<bool>("--print-config") { Description = "Print the effective configuration and exit" };
 
         var command = new Command("node", "Run a cluster node: the parameter server (--role ps, with the training options) or a worker")
         {
-            role, host, port, publicHost, seeds, perNode, minWorkers, tlsCert, tlsKey, printConfig,
+            role, host, port, publicHost, seeds, perNode, minWorkers, psWait, tlsCert, tlsKey, printConfig,
         };
         foreach (var option in training.All) command.Add(option);
 
@@ -48,6 +49,7 @@ public static class NodeCommand
                     SeedNodes = parse.GetValue(seeds) is { } s ? NodeSettings.SplitList(s) : env.SeedNodes,
                     WorkersPerNode = parse.GetValue(perNode) ?? env.WorkersPerNode,
                     MinWorkers = parse.GetValue(minWorkers) ?? env.MinWorkers,
+                    PsWait = parse.GetValue(psWait) is { } wait ? TimeSpan.FromSeconds(wait) : env.PsWait,
                     TlsCert = parse.GetValue(tlsCert) ?? env.TlsCert,
                     TlsKey = parse.GetValue(tlsKey) ?? env.TlsKey,
                 };
