@@ -77,16 +77,9 @@ wait_for_line() {
   return 1
 }
 
-echo "== machine"
-echo "date:    $(date '+%Y-%m-%d %H:%M %Z')"
-echo "cpu:     $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB"
-echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
-echo "openblas: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-(unset)}; dotnet $(dotnet --version)"
-echo "logs:    $out"
-echo
+print_machine "$out"
 
-echo "== build (Release)"
-dotnet build src/DistNet.Cli -c Release -nologo -v q 2>&1 | grep -E " error |rror\(s\)|Elapsed" | sort -u || true
+build_cli
 distnet=(env "${node_env[@]}" dotnet src/DistNet.Cli/bin/Release/net10.0/distnet.dll)
 (( ${#node_env[@]} == 0 )) || echo "environment of the distnet processes: ${node_env[*]}"
 if has_part serialization; then

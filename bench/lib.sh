@@ -28,3 +28,20 @@ free_port() {
     ss -Htan "sport = :$port" | grep -q . || { echo "$port"; return; }
   done
 }
+
+# print_machine LOGDIR: what the figures were measured on.
+print_machine() {
+  echo "== machine"
+  echo "date:    $(date '+%Y-%m-%d %H:%M %Z')"
+  echo "cpu:     $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB"
+  echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
+  echo "openblas: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-(unset)}; dotnet $(dotnet --version)"
+  echo "logs:    $1"
+  echo
+}
+
+# build_cli: the Release build of distnet that the scripts run.
+build_cli() {
+  echo "== build (Release)"
+  dotnet build src/DistNet.Cli -c Release -nologo -v q 2>&1 | grep -E " error |rror\(s\)|Elapsed" | sort -u || true
+}

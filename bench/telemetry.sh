@@ -45,15 +45,8 @@ python=/usr/bin/python3
 # CPU-seconds used by all processes so far (/proc/stat, USER_HZ = 100).
 busy_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
 
-echo "== machine"
-echo "date:    $(date '+%Y-%m-%d %H:%M %Z')"
-echo "cpu:     $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB"
-echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
-echo "openblas: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-(unset)}; dotnet $(dotnet --version)"
-echo "logs:    $out"
-echo
-echo "== build (Release)"
-dotnet build src/DistNet.Cli -c Release -nologo -v q 2>&1 | grep -E " error |rror\(s\)|Elapsed" | sort -u || true
+print_machine "$out"
+build_cli
 distnet=(dotnet src/DistNet.Cli/bin/Release/net10.0/distnet.dll)
 job=(train --data "idx:$data" --hidden 256,128 --lr 0.1 --batch 128 --epochs "$epochs" --validation 0 --workers "$workers")
 echo "command: distnet ${job[*]}  [on: --metrics-out F --trace-out T$( ((port)) && echo ' --metrics-port P')]"

@@ -127,7 +127,7 @@ public static class ExperimentCommand
         public IReadOnlyList<StepPoint> Steps { get { lock (_events) return _steps.ToArray(); } }
         public IReadOnlyList<RunEvent> Events { get { lock (_events) return _events.ToArray(); } }
 
-        public void OnBatch(int epoch, int batch, int batchesPerEpoch1, double runningLoss)
+        public void OnBatch(int epoch, int batch, int batchesInEpoch, double runningLoss)
         {
             lock (_events)
             {

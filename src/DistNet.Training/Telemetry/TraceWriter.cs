@@ -113,7 +113,14 @@ public sealed class TraceWriter : IDisposable
     }
 
     /// <summary>A moment on a track, with one numeric argument (<paramref name="argName"/> a <see cref="Label"/>, or −1).</summary>
-    public void Instant(int track, int name, int category, long at, int epoch, long step, int argName, long argValue)
+    public void Instant(int track, int name, int category, long at, int epoch, long step, int argName, long argValue) =>
+        AddInstant(track, name, category, at, epoch, step, argName, argValue, detail: null);
+
+    /// <summary>Something that happened at a moment, e.g. an injected fault; <paramref name="detail"/> is shown with it.</summary>
+    public void Instant(int track, string name, string category, long at, string? detail = null, int epoch = 0, long step = 0) =>
+        AddInstant(track, Label(name), Label(category), at, epoch, step, -1, 0, detail);
+
+    private void AddInstant(int track, int name, int category, long at, int epoch, long step, int argName, long argValue, string? detail)
     {
         lock (_lock)
         {
@@ -128,28 +135,7 @@ public sealed class TraceWriter : IDisposable
             e.ArgName = argName;
             e.ArgValue = argValue;
             e.Detail = -1;
-            Added();
-        }
-    }
-
-    /// <summary>Something that happened at a moment, e.g. an injected fault; <paramref name="detail"/> is shown with it.</summary>
-    public void Instant(int track, string name, string category, long at, string? detail = null, int epoch = 0, long step = 0)
-    {
-        int nameId = Label(name), categoryId = Label(category);
-        lock (_lock)
-        {
-            if (_closed) return;
-            ref var e = ref Next(track);
-            e.Phase = Moment;
-            e.Name = nameId;
-            e.Category = categoryId;
-            e.Start = e.End = at;
-            e.Epoch = epoch;
-            e.Step = step;
-            e.ArgName = -1;
-            e.ArgValue = 0;
-            if (detail is null) e.Detail = -1;
-            else
+            if (detail is not null)
             {
                 e.Detail = _details.Count;
                 _details.Add(detail);
