@@ -3,6 +3,8 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Serialization;
 using DistNet.Cluster;
+using DistNet.Cluster.Channel;
+using DistNet.Core.Linear;
 using DistNet.Training.Workers;
 
 namespace DistNet.Bench;
@@ -32,7 +34,8 @@ internal static class ClusterSuite
 
     internal sealed record ClusterReport(string Suite, string Date, string LoadAverageAtStart, string LoadAverageAtEnd, string Runtime,
         int Parameters, string OurSerializer, IReadOnlyList<SerializerRow> Serializers, IReadOnlyList<CopyRow> Copies,
-        IReadOnlyList<SizeRow> Sizes, int BytesPerStepPerWorker, int MinimumBytesPerStepPerWorker, RoundTripRow RoundTrip);
+        IReadOnlyList<SizeRow> Sizes, int BytesPerStepPerWorker, int MinimumBytesPerStepPerWorker, RoundTripRow RoundTrip,
+        RoundTripRow ChannelRoundTrip, RoundTripRow SocketRoundTrip);
 
     public static ClusterReport Run(int parameters)
     {
@@ -101,9 +104,16 @@ internal static class ClusterSuite
                 $"ComputeGradients out, GradientsComputed back, {roundTrip.RoundTrips} times: median {roundTrip.MedianMicroseconds:F0} µs (90th percentile {roundTrip.P90Microseconds:F0}); " +
                 $"{roundTrip.AllocatedMBPerRoundTrip:F1} MB allocated per round trip (both ends; the two payloads are {2 * 4.0 * parameters / 1e6:F2} MB); " +
                 $"GCs per 100 round trips: gen0 {roundTrip.Gen0PerHundred:F0}, gen1 {roundTrip.Gen1PerHundred:F0}, gen2 {roundTrip.Gen2PerHundred:F0}");
+            var channel = ChannelRoundTrip(task, answer);
+            Console.WriteLine($"vector channel round trip on 127.0.0.1 (ChannelConnection pair in this process, no actors): median {channel.MedianMicroseconds:F0} µs " +
+                $"(90th percentile {channel.P90Microseconds:F0}); {channel.AllocatedMBPerRoundTrip:F2} MB allocated per round trip; " +
+                $"GCs per 100 round trips: gen0 {channel.Gen0PerHundred:F0}, gen1 {channel.Gen1PerHundred:F0}, gen2 {channel.Gen2PerHundred:F0}");
+            var socket = SocketRoundTrip(4 * parameters);
+            Console.WriteLine($"plain TCP round trip on 127.0.0.1 (the same byte counts, blocking sockets, reused buffers: the floor): median {socket.MedianMicroseconds:F0} µs " +
+                $"(90th percentile {socket.P90Microseconds:F0})");
             Console.WriteLine($"load average at start {loadAtStart}, at end {Machine.LoadAverage()}");
             return new ClusterReport("cluster", DateTime.Now.ToString("yyyy-MM-dd HH:mm"), loadAtStart, Machine.LoadAverage(), Environment.Version.ToString(),
-                parameters, ourName, rows, copies, sizes, perStep, minimum, roundTrip);
+                parameters, ourName, rows, copies, sizes, perStep, minimum, roundTrip, channel, socket);
         }
         finally
         {
@@ -152,6 +162,72 @@ internal static class ClusterSuite
             server.Terminate().Wait(TimeSpan.FromSeconds(10));
             worker.Terminate().Wait(TimeSpan.FromSeconds(10));
         }
+    }
+
+    /// <summary>
+    /// The same exchange on the vector channel (what the cluster uses for vectors): a connected pair of
+    /// <see cref="ChannelConnection"/>s; the "worker" end answers each task from its reader thread.
+    /// </summary>
+    private static RoundTripRow ChannelRoundTrip(ComputeGradients task, GradientsComputed answer)
+    {
+        var settings = ChannelSettings.FromConfig(NodeConfig.Reference);
+        var (listener, token) = ChannelListener.Open("127.0.0.1", settings);
+        try
+        {
+            var accepting = Task.Run(() => ChannelConnection.Accept(listener.AcceptSocket(), token, settings));
+            using var workerEnd = ChannelConnection.Connect(new ChannelEndpoint("127.0.0.1", ((System.Net.IPEndPoint)listener.LocalEndpoint).Port, token),
+                new ChannelHello(0, "bench"), settings);
+            using var serverEnd = accepting.Result.Connection;
+            using var answered = new SemaphoreSlim(0);
+            workerEnd.StartReading(m => { VectorPool.Return(((ComputeGradients)m).Parameters); workerEnd.Send(answer); }, _ => { });
+            serverEnd.StartReading(m => { VectorPool.Return(((GradientsComputed)m).Shards[0].Gradient); answered.Release(); }, _ => { });
+            return Measure(() => { serverEnd.Send(task); answered.Wait(); });
+        }
+        finally { listener.Stop(); }
+    }
+
+    /// <summary>The floor: <paramref name="bytes"/> out and back over a loopback TCP connection, blocking calls, no framing, no decoding.</summary>
+    private static RoundTripRow SocketRoundTrip(int bytes)
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            using var client = new System.Net.Sockets.TcpClient { NoDelay = true };
+            client.Connect(System.Net.IPAddress.Loopback, ((System.Net.IPEndPoint)listener.LocalEndpoint).Port);
+            using var server = listener.AcceptTcpClient();
+            server.NoDelay = true;
+            var (a, b) = (server.GetStream(), client.GetStream());
+            byte[] outBuffer = new byte[bytes], inBuffer = new byte[bytes], echoBuffer = new byte[bytes];
+            var echo = new Thread(() =>
+            {
+                try { while (true) { b.ReadExactly(echoBuffer); b.Write(echoBuffer); } }
+                catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+            }) { IsBackground = true };
+            echo.Start();
+            return Measure(() => { a.Write(outBuffer); a.ReadExactly(inBuffer); });
+        }
+        finally { listener.Stop(); }
+    }
+
+    private static RoundTripRow Measure(Action once)
+    {
+        for (int i = 0; i < 30; i++) once();
+        var times = new List<double>();
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
+        var all = Stopwatch.StartNew();
+        while (times.Count < 50 || all.Elapsed.TotalSeconds < 3 && times.Count < 2000)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            once();
+            times.Add(1e6 * (Stopwatch.GetTimestamp() - t0) / Stopwatch.Frequency);
+        }
+        int n = times.Count;
+        double mb = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1e6 / n;
+        times.Sort();
+        return new RoundTripRow(n, ActorSuite.Median(times), times[(int)(0.9 * (n - 1))], mb,
+            100.0 * (GC.CollectionCount(0) - g0) / n, 100.0 * (GC.CollectionCount(1) - g1) / n, 100.0 * (GC.CollectionCount(2) - g2) / n);
     }
 
     private sealed class Echo : ReceiveActor

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
+using DistNet.Cluster.Channel;
 using DistNet.Cluster.Job;
 using DistNet.Core.Data;
 using DistNet.Core.Nn;
@@ -33,7 +34,7 @@ public static class ClusterNode
     }
 
     /// <summary>Runs training on the ps node until it finishes, then leaves the cluster.</summary>
-    public static async Task<DistributedResult> RunParameterServer(ActorSystem system, Mlp model, int trainingSamples,
+    public static async Task<DistributedResult> RunParameterServer(ActorSystem system, NodeSettings settings, Mlp model, int trainingSamples,
         Dataset validation, TrainerSettings trainer, DistributedSettings distributed, JobDescription template,
         ITrainingObserver? observer = null, RunTelemetry? telemetry = null, FaultInjector? injector = null, CheckpointSettings? checkpoints = null)
     {
@@ -41,7 +42,9 @@ public static class ClusterNode
         // faults (slow, corrupt) need in-process workers; message faults, partitions and crashes act here.
         var server = TrainingServer.Start(system, new ServerSetup(model, trainingSamples, validation, trainer, distributed, observer, telemetry,
             injector, checkpoints));
-        system.ActorOf(JobHost.Props(template with { Server = server }), JobHost.Name);
+        var channel = OpenVectorChannel(system, settings, server);
+        if (channel is not null) observer?.OnNotice($"vector channel listening on {channel.Host}:{channel.Port}");
+        system.ActorOf(JobHost.Props(template with { Server = server, Channel = channel }), JobHost.Name);
         try
         {
             return await TrainingServer.Train(server, model.Architecture).ConfigureAwait(false);
@@ -50,6 +53,18 @@ public static class ClusterNode
         {
             await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The ps's end of the vector channel, on the node's bind address; null when the channel is off.</summary>
+    private static ChannelEndpoint? OpenVectorChannel(ActorSystem system, NodeSettings settings, IActorRef server)
+    {
+        if (!settings.VectorChannel) return null;
+        var channel = ChannelSettings.FromConfig(system.Settings.Config);
+        var (listener, token) = ChannelListener.Open(settings.Host, channel);
+        system.ActorOf(ChannelListener.Props(listener, server, token, channel, followMembership: true), ChannelListener.Name);
+        // Workers reach it where they reach the ps's Akka endpoint (the public host, when there is one).
+        var advertised = Akka.Cluster.Cluster.Get(system).SelfAddress.Host!;
+        return new ChannelEndpoint(advertised, ((System.Net.IPEndPoint)listener.LocalEndpoint).Port, token);
     }
 
     /// <summary>Runs a worker node until the job is over (the ps node leaves) or the node is stopped.</summary>

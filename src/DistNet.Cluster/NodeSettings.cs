@@ -7,8 +7,8 @@ public enum NodeRole { Ps, Worker }
 /// <summary>
 /// How a cluster node starts. One story for configuration: reference.conf holds the defaults,
 /// environment variables (DISTNET_ROLE, DISTNET_HOST, DISTNET_PORT, DISTNET_PUBLIC_HOST,
-/// DISTNET_SEED_NODES, DISTNET_WORKERS_PER_NODE, DISTNET_MIN_WORKERS, DISTNET_TLS_CERT,
-/// DISTNET_TLS_KEY) override them, and command-line options override both.
+/// DISTNET_SEED_NODES, DISTNET_WORKERS_PER_NODE, DISTNET_MIN_WORKERS, DISTNET_PS_WAIT,
+/// DISTNET_VECTOR_CHANNEL, DISTNET_VECTOR_PORT, DISTNET_TLS_CERT, DISTNET_TLS_KEY) override them, and command-line options override both.
 /// </summary>
 public sealed record NodeSettings
 {
@@ -21,6 +21,10 @@ public sealed record NodeSettings
     public int MinWorkers { get; init; } = 1;
     /// <summary>How long a worker node whose ps was downed waits for a new one (one started with --resume).</summary>
     public TimeSpan PsWait { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>ps: send vectors on the vector channel (on) or through Akka.Remote (off); the ps's choice goes into the job.</summary>
+    public bool VectorChannel { get; init; } = true;
+    /// <summary>ps: the vector channel's port, 0 for any free one.</summary>
+    public int VectorPort { get; init; }
     public string TlsCert { get; init; } = "";
     public string TlsKey { get; init; } = "";
 
@@ -39,6 +43,8 @@ public sealed record NodeSettings
             WorkersPerNode = node.GetInt("workers-per-node"),
             MinWorkers = node.GetInt("min-workers"),
             PsWait = node.GetTimeSpan("ps-wait"),
+            VectorChannel = node.GetBoolean("vector-channel.enabled", true),
+            VectorPort = node.GetInt("vector-channel.port", 0),
             TlsCert = node.GetString("tls.cert", ""),
             TlsKey = node.GetString("tls.key", ""),
         };
@@ -60,6 +66,8 @@ public sealed record NodeSettings
             WorkersPerNode = Env("DISTNET_WORKERS_PER_NODE") is { } w ? ParseInt(w, "DISTNET_WORKERS_PER_NODE") : s.WorkersPerNode,
             MinWorkers = Env("DISTNET_MIN_WORKERS") is { } m ? ParseInt(m, "DISTNET_MIN_WORKERS") : s.MinWorkers,
             PsWait = Env("DISTNET_PS_WAIT") is { } wait ? TimeSpan.FromSeconds(ParseInt(wait, "DISTNET_PS_WAIT")) : s.PsWait,
+            VectorChannel = Env("DISTNET_VECTOR_CHANNEL") is { } channel ? ParseSwitch(channel, "DISTNET_VECTOR_CHANNEL") : s.VectorChannel,
+            VectorPort = Env("DISTNET_VECTOR_PORT") is { } vectorPort ? ParseInt(vectorPort, "DISTNET_VECTOR_PORT") : s.VectorPort,
             TlsCert = Env("DISTNET_TLS_CERT") ?? s.TlsCert,
             TlsKey = Env("DISTNET_TLS_KEY") ?? s.TlsKey,
         };
@@ -68,6 +76,7 @@ public sealed record NodeSettings
     public void Validate()
     {
         if (Port is < 0 or > 65535) throw new ArgumentException($"port {Port} is not in 0..65535");
+        if (VectorPort is < 0 or > 65535) throw new ArgumentException($"vector port {VectorPort} is not in 0..65535");
         if (WorkersPerNode < 1) throw new ArgumentException("--workers-per-node must be at least 1");
         if (MinWorkers < 1) throw new ArgumentException("--min-workers must be at least 1");
         if (PsWait <= TimeSpan.Zero) throw new ArgumentException("--ps-wait must be at least 1 second");
@@ -109,6 +118,7 @@ public sealed record NodeSettings
               workers-per-node = {{WorkersPerNode}}
               min-workers = {{MinWorkers}}
               ps-wait = {{(long)PsWait.TotalSeconds}}s
+              vector-channel { enabled = {{(VectorChannel ? "on" : "off")}}, port = {{VectorPort}} }
               tls { cert = {{Quote(TlsCert)}}, key = {{Quote(TlsKey)}} }
             }
             akka.remote.dot-netty.tcp {
@@ -128,6 +138,13 @@ public sealed record NodeSettings
         "ps" => NodeRole.Ps,
         "worker" => NodeRole.Worker,
         _ => throw new ArgumentException($"unknown role '{role}': expected ps or worker"),
+    };
+
+    public static bool ParseSwitch(string text, string name) => text.ToLowerInvariant() switch
+    {
+        "on" or "true" or "yes" or "1" => true,
+        "off" or "false" or "no" or "0" => false,
+        _ => throw new ArgumentException($"{name}='{text}' is not on or off"),
     };
 
     private static int ParseInt(string text, string name) =>

@@ -28,14 +28,22 @@ public class SecurityTests
         using var dir = new TempDir();
         var good = SelfSigned(dir, "good");
         var other = SelfSigned(dir, "other");
-        int port = NodeProcess.FreePort();
+        int port = NodeProcess.FreePort(), vectorPort = NodeProcess.FreePort();
         string seed = $"127.0.0.1:{port}";
         using var ps = new NodeProcess("ps", "node", "--role", "ps", "--port", port.ToString(), "--min-workers", "1",
-            "--epochs", "3", "--hidden", "16", "--tls-cert", good.Cert, "--tls-key", good.Key);
+            "--epochs", "3", "--hidden", "16", "--tls-cert", good.Cert, "--tls-key", good.Key, "--vector-port", vectorPort.ToString());
         ps.WaitFor("waiting for 1 worker", Patience);
         using var intruder = new NodeProcess("other certificate", "node", "--seed-nodes", seed, "--tls-cert", other.Cert, "--tls-key", other.Key);
         using var plain = new NodeProcess("no certificate", "node", "--seed-nodes", seed);
         ps.WaitFor("TLS handshake failed", Patience);
+        // The vector channel is behind the same certificate: a plain connection gets no further than the handshake.
+        ps.WaitFor($"vector channel listening on 127.0.0.1:{vectorPort}", Patience);
+        using (var stranger = new System.Net.Sockets.TcpClient())
+        {
+            stranger.Connect(System.Net.IPAddress.Loopback, vectorPort);
+            stranger.GetStream().Write([.. "DNVC"u8, 1, .. new byte[64]]); // a plain hello, which is no TLS record
+            ps.WaitFor($"refused a vector channel from 127.0.0.1:{((System.Net.IPEndPoint)stranger.Client.LocalEndPoint!).Port}: TLS handshake failed", Patience);
+        }
         Thread.Sleep(2000); // let both of them try
         using var member = new NodeProcess("right certificate", "node", "--seed-nodes", seed, "--tls-cert", good.Cert, "--tls-key", good.Key);
 
@@ -51,10 +59,19 @@ public class SecurityTests
     public async Task Malformed_and_foreign_messages_are_logged_and_dropped_and_the_node_carries_on()
     {
         using var dir = new TempDir();
-        int port = NodeProcess.FreePort();
+        int port = NodeProcess.FreePort(), vectorPort = NodeProcess.FreePort();
         using var ps = new NodeProcess("ps", "node", "--role", "ps", "--port", port.ToString(), "--min-workers", "1",
-            "--epochs", "3", "--hidden", "16");
+            "--epochs", "3", "--hidden", "16", "--vector-port", vectorPort.ToString());
         ps.WaitFor("waiting for 1 worker", Patience);
+
+        // Junk at the vector channel's port: refused at the hello, logged with the reason.
+        ps.WaitFor($"vector channel listening on 127.0.0.1:{vectorPort}", Patience);
+        using (var junk = new System.Net.Sockets.TcpClient())
+        {
+            junk.Connect(System.Net.IPAddress.Loopback, vectorPort);
+            junk.GetStream().Write("GET / HTTP/1.1\r\n\r\n"u8);
+            ps.WaitFor("not a DistNet vector channel (bad magic)", Patience);
+        }
 
         // A stranger on the network: a plain remote actor system that is no cluster member.
         var config = ConfigurationFactory.ParseString($$"""

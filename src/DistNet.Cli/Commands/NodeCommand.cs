@@ -24,13 +24,15 @@ public static class NodeCommand
         var perNode = new Option<int?>("--workers-per-node") { Description = "Worker actors on this node [DISTNET_WORKERS_PER_NODE; default 1]" };
         var minWorkers = new Option<int?>("--min-workers") { Description = "ps: start training when this many workers have registered [DISTNET_MIN_WORKERS; default 1]" };
         var psWait = new Option<int?>("--ps-wait") { Description = "worker: seconds to wait for a new ps when the ps was downed (crashed) [DISTNET_PS_WAIT; default 60]" };
+        var vectorChannel = new Option<string?>("--vector-channel") { Description = "ps: on = weights and gradients on a TCP connection per worker, off = through Akka.Remote [DISTNET_VECTOR_CHANNEL; default on]" };
+        var vectorPort = new Option<int?>("--vector-port") { Description = "ps: port of the vector channel, 0 for any [DISTNET_VECTOR_PORT; default 0]" };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate: with --tls-key, TLS with mutual authentication between nodes [DISTNET_TLS_CERT]" };
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key [DISTNET_TLS_KEY]" };
         var printConfig = new Option<bool>("--print-config") { Description = "Print the effective configuration and exit" };
 
         var command = new Command("node", "Run a cluster node: the parameter server (--role ps, with the training options) or a worker")
         {
-            role, host, port, publicHost, seeds, perNode, minWorkers, psWait, tlsCert, tlsKey, printConfig,
+            role, host, port, publicHost, seeds, perNode, minWorkers, psWait, vectorChannel, vectorPort, tlsCert, tlsKey, printConfig,
         };
         foreach (var option in training.All) command.Add(option);
 
@@ -50,6 +52,8 @@ public static class NodeCommand
                     WorkersPerNode = parse.GetValue(perNode) ?? env.WorkersPerNode,
                     MinWorkers = parse.GetValue(minWorkers) ?? env.MinWorkers,
                     PsWait = parse.GetValue(psWait) is { } wait ? TimeSpan.FromSeconds(wait) : env.PsWait,
+                    VectorChannel = parse.GetValue(vectorChannel) is { } vc ? NodeSettings.ParseSwitch(vc, "--vector-channel") : env.VectorChannel,
+                    VectorPort = parse.GetValue(vectorPort) ?? env.VectorPort,
                     TlsCert = parse.GetValue(tlsCert) ?? env.TlsCert,
                     TlsKey = parse.GetValue(tlsKey) ?? env.TlsKey,
                 };
@@ -88,7 +92,7 @@ public static class NodeCommand
                 request.Trainer.Penalty, request.Trainer.Optimizer, 0, ActorRefs.Nobody);
             output.WriteLine($"ps node {cluster.SelfAddress}: waiting for {settings.MinWorkers} worker{(settings.MinWorkers == 1 ? "" : "s")}");
             return TrainingRun.Execute(request, output, $"cluster ps at {cluster.SelfAddress}",
-                (observer, telemetry, injector) => ClusterNode.RunParameterServer(system, start.Network, request.Prepared.Train.Count,
+                (observer, telemetry, injector) => ClusterNode.RunParameterServer(system, settings, start.Network, request.Prepared.Train.Count,
                     request.Prepared.Validation, request.Trainer, request.Distributed, template, observer, telemetry, injector, request.Checkpoints)
                     .GetAwaiter().GetResult());
         });

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using DistNet.Cluster.Channel;
 using DistNet.Core.Data;
 using DistNet.Core.Nn;
 using DistNet.Core.Optim;
@@ -12,7 +13,8 @@ public sealed record RequestJob(int Workers) : IDistNetMessage;
 /// <summary>
 /// Job host → worker node: everything a worker node needs to load the very same training split
 /// the server schedules (data spec and split options; the data itself never travels), the model's
-/// shape, and the ids its workers take.
+/// shape, the ids its workers take, and where its workers open their vector channels (null: vectors
+/// go through Akka.Remote to <paramref name="Server"/>).
 /// </summary>
 public sealed record JobDescription(
     string DataSpec,
@@ -28,7 +30,8 @@ public sealed record JobDescription(
     Penalty Penalty,
     OptimizerSettings Optimizer,
     int FirstWorkerId,
-    IActorRef Server) : IDistNetMessage
+    IActorRef Server,
+    ChannelEndpoint? Channel = null) : IDistNetMessage
 {
     public DataOptions DataOptions => new()
     {

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using DistNet.Cluster.Channel;
 using DistNet.Core.Data;
 using DistNet.Training.Hosting;
 using DistNet.Training.Workers;
@@ -26,6 +27,8 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
     private readonly TimeSpan _psWait = Context.System.Settings.Config.GetTimeSpan("distnet.node.ps-wait", TimeSpan.FromSeconds(60));
 
     private sealed record PsWaitOver;
+    private sealed record Rejoin;
+    private static readonly TimeSpan RejoinDelay = TimeSpan.FromSeconds(2);
 
     public WorkerNode(int workers)
     {
@@ -50,6 +53,8 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
             if (u.Member.Address.Equals(_psAddress)) _log.Warning("parameter server {0} is unreachable", u.Member.Address);
         });
         Receive<JobDescription>(StartWorkers);
+        Receive<Terminated>(_ => OnChildStopped());
+        Receive<Rejoin>(_ => OnRejoin());
         Receive<ClusterEvent.IMemberEvent>(_ => { });
     }
 
@@ -86,12 +91,45 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
             return;
         }
         var workerJob = new WorkerJob(job.Architecture, train, job.Penalty, job.Optimizer);
+        var channel = job.Channel is null ? null : ChannelSettings.FromConfig(Context.System.Settings.Config);
+        string node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
         for (int i = 0; i < _workers; i++)
         {
             int id = job.FirstWorkerId + i;
-            Context.ActorOf(Worker.Props(id, job.Server, workerJob).WithDispatcher(AkkaConfig.PinnedDispatcher), $"worker-{id}");
+            // With the vector channel, each worker sits behind a link that stands in for the server.
+            var child = job.Channel is { } endpoint
+                ? Context.ActorOf(ServerLink.Props(endpoint, new ChannelHello(id, node), workerJob, channel!), $"link-{id}")
+                : Context.ActorOf(Worker.Props(id, job.Server, workerJob).WithDispatcher(AkkaConfig.PinnedDispatcher), $"worker-{id}");
+            Context.Watch(child);
         }
-        _log.Info("started {0} workers ({1}..{2}) for {3}", _workers, job.FirstWorkerId, job.FirstWorkerId + _workers - 1, job.DataSpec);
+        _log.Info("started {0} workers ({1}..{2}) for {3}{4}", _workers, job.FirstWorkerId, job.FirstWorkerId + _workers - 1, job.DataSpec,
+            job.Channel is { } c ? $", vectors on the channel at {c.Host}:{c.Port}" : "");
+    }
+
+    /// <summary>
+    /// Every worker of this node ended (their vector channels closed) while the job runs. If the ps is
+    /// still an ordinary member a moment later, the node asks it for the job again and starts afresh
+    /// with new worker ids; if the ps crashed, the cluster downs it and the node waits for a new one.
+    /// </summary>
+    private void OnChildStopped()
+    {
+        if (!_started || Context.GetChildren().Any()) return;
+        _started = false;
+        // At the end of a job the ps closes the channels as it leaves: nothing to warn about then.
+        if (PsUp()) _log.Warning("this node's channels to the parameter server ended; asking it for the job again in {0} s", RejoinDelay.TotalSeconds);
+        Timers.StartSingleTimer("rejoin", new Rejoin(), RejoinDelay);
+    }
+
+    private void OnRejoin()
+    {
+        if (!_started && PsUp()) Context.ActorSelection(new RootActorPath(_psAddress!) / "user" / JobHost.Name).Tell(new RequestJob(_workers));
+    }
+
+    private bool PsUp()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        return _psAddress is { } ps && cluster.State.Members.Any(m => m.Address.Equals(ps) && m.Status == MemberStatus.Up)
+            && !cluster.State.Unreachable.Any(m => m.Address.Equals(ps));
     }
 
     private void Shutdown(string reason)

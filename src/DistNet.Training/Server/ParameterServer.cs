@@ -130,7 +130,9 @@ public sealed partial class ParameterServer : ReceiveActor, IWithTimers
         _stats = _stats with { WorkersLost = _stats.WorkersLost + 1 };
         if (_running)
         {
-            _setup.Observer?.OnNotice($"worker {entry.Key} lost ({worker.Path.Address}); its work goes to the others");
+            // A remote worker by its node's address; a local one (in process, or a cluster's vector-channel link) by its actor's name.
+            string where = worker.Path.Address.HasGlobalScope ? worker.Path.Address.ToString() : worker.Path.Name;
+            _setup.Observer?.OnNotice($"worker {entry.Key} lost ({where}); its work goes to the others");
             _telemetry?.Noticed("worker lost", entry.Key);
         }
         foreach (var taskId in _abandoned.Where(a => a.Value.Worker.Equals(worker)).Select(a => a.Key).ToList()) _abandoned.Remove(taskId);

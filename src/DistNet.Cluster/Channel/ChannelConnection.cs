@@ -1,0 +1,254 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Runtime.Serialization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using DistNet.Cluster.Serialization;
+using DistNet.Training.Telemetry;
+using DistNet.Training.Workers;
+
+namespace DistNet.Cluster.Channel;
+
+/// <summary>A vector channel could not be opened, was refused, or received something that is not a frame.</summary>
+public sealed class ChannelException(string message) : Exception(message);
+
+/// <summary>What a worker says when it opens its channel: who it is, for the ps's logs and membership.</summary>
+public sealed record ChannelHello(int WorkerId, string NodeAddress);
+
+/// <summary>
+/// One connection of the vector channel between a worker and the ps: plain TCP, or TLS with the
+/// cluster's pinned certificate. Frames go out on the owning actor's thread and come in on a
+/// thread of the connection's own, so decoding never waits for an actor and an actor never waits
+/// for the network longer than its write.
+/// </summary>
+/// <remarks>
+/// The wire format (docs/cluster.md, "The vector channel"), all little-endian:
+/// <list type="bullet">
+/// <item>hello, worker → ps: "DNVC", version 1, the job's 32-byte token, the worker id (int32), the node's
+/// Akka address (int16 length + UTF-8); the ps answers one byte, 1 = accepted, or closes the connection;</item>
+/// <item>then frames both ways: length of the rest (int32), manifest (length byte + ASCII), the
+/// <see cref="VectorCodec"/> body, and the nanoseconds the sender spent writing the body (int64).</item>
+/// </list>
+/// A frame longer than the limit, an unknown manifest or a body that does not parse closes the
+/// connection: after a bad frame the next one cannot be found reliably.
+/// </remarks>
+public sealed class ChannelConnection : IDisposable
+{
+    public const int TokenBytes = 32;
+    private static readonly byte[] Magic = "DNVC"u8.ToArray();
+    private const byte Version = 1, Accepted = 1, MaxManifest = 8;
+    private const int MaxAddress = 1024, BufferBytes = 64 * 1024;
+
+    private readonly Socket _socket;
+    private readonly Stream _stream;
+    private readonly BufferedStream _in, _out;
+    private readonly int _maxFrame;
+    private volatile bool _disposed;
+
+    public string Peer { get; }
+
+    private ChannelConnection(Socket socket, Stream stream, int maxFrame, string peer)
+    {
+        (_socket, _stream, _maxFrame, Peer) = (socket, stream, maxFrame, peer);
+        _in = new BufferedStream(stream, BufferBytes);
+        _out = new BufferedStream(stream, BufferBytes);
+    }
+
+    /// <summary>Worker side: connects, secures, says hello and waits for the ps to accept.</summary>
+    public static ChannelConnection Connect(ChannelEndpoint endpoint, ChannelHello hello, ChannelSettings settings)
+    {
+        string peer = $"{endpoint.Host}:{endpoint.Port}";
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var deadline = new CancellationTokenSource(settings.HandshakeTimeout);
+            socket.ConnectAsync(endpoint.Host, endpoint.Port, deadline.Token).AsTask().GetAwaiter().GetResult();
+            var connection = new ChannelConnection(socket, Secure(socket, settings, endpoint.Host, deadline.Token), settings.MaxFrameBytes, peer);
+            socket.ReceiveTimeout = (int)settings.HandshakeTimeout.TotalMilliseconds;
+            socket.SendTimeout = (int)settings.SendTimeout.TotalMilliseconds;
+            connection.WriteHello(endpoint.Token, hello);
+            if (connection._in.ReadByte() != Accepted) throw new ChannelException("the parameter server refused it");
+            socket.ReceiveTimeout = 0;
+            return connection;
+        }
+        catch (Exception e) when (e is SocketException or IOException or AuthenticationFailure or OperationCanceledException or ChannelException)
+        {
+            socket.Dispose();
+            throw new ChannelException($"cannot open the vector channel to {peer}: {Describe(e)}");
+        }
+    }
+
+    /// <summary>ps side: secures an accepted socket and checks the worker's hello (its token above all).</summary>
+    public static (ChannelConnection Connection, ChannelHello Hello) Accept(Socket socket, byte[] token, ChannelSettings settings)
+    {
+        string peer = socket.RemoteEndPoint?.ToString() ?? "?";
+        try
+        {
+            socket.NoDelay = true;
+            socket.ReceiveTimeout = (int)settings.HandshakeTimeout.TotalMilliseconds;
+            socket.SendTimeout = (int)settings.SendTimeout.TotalMilliseconds;
+            using var deadline = new CancellationTokenSource(settings.HandshakeTimeout);
+            var connection = new ChannelConnection(socket, Secure(socket, settings, null, deadline.Token), settings.MaxFrameBytes, peer);
+            var hello = connection.ReadHello(token);
+            connection._out.WriteByte(Accepted);
+            connection._out.Flush();
+            socket.ReceiveTimeout = 0;
+            return (connection, hello);
+        }
+        catch (Exception e) when (e is SocketException or IOException or AuthenticationFailure or OperationCanceledException or ChannelException)
+        {
+            socket.Dispose();
+            throw new ChannelException($"refused a vector channel from {peer}: {Describe(e)}");
+        }
+    }
+
+    /// <summary>Writes one message as a frame (on the calling actor's thread). Throws IOException when the peer is gone.</summary>
+    public void Send(object message)
+    {
+        string manifest = VectorCodec.ManifestOf(message) ?? throw new ArgumentException($"the vector channel cannot carry {message.GetType().Name}");
+        long length = 1 + manifest.Length + VectorCodec.Size(message) + 8;
+        if (length > _maxFrame)
+            throw new ChannelException($"a {message.GetType().Name} of {length} bytes exceeds the frame limit of {_maxFrame} bytes (akka.remote.dot-netty.tcp.maximum-frame-size)");
+        var w = new StreamVectorWriter(_out);
+        w.Int((int)length);
+        w.Byte((byte)manifest.Length);
+        foreach (char c in manifest) w.Byte((byte)c);
+        long start = Clock.Now;
+        VectorCodec.Write(message, w);
+        if (w.Written != 4 + length - 8) throw new InvalidOperationException("size computed wrongly");
+        w.Long(Clock.Ns(start, Clock.Now));
+        _out.Flush();
+    }
+
+    /// <summary>
+    /// Reads frames on a thread of its own until the connection ends, handing each message to
+    /// <paramref name="onMessage"/>; then reports why it ended, once.
+    /// </summary>
+    public void StartReading(Action<object> onMessage, Action<string> onClosed)
+    {
+        var thread = new Thread(() =>
+        {
+            string reason;
+            try
+            {
+                while (ReadFrame() is { } message) onMessage(message);
+                reason = "closed by the peer";
+            }
+            catch (Exception e) when (e is IOException or SocketException or SerializationException or ChannelException or ObjectDisposedException)
+            {
+                reason = _disposed ? "closed" : Describe(e);
+            }
+            onClosed(reason);
+        })
+        { IsBackground = true, Name = $"vector channel {Peer}" };
+        thread.Start();
+    }
+
+    /// <summary>The next message, or null when the peer closed the connection between frames.</summary>
+    private object? ReadFrame()
+    {
+        Span<byte> head = stackalloc byte[4];
+        int got = _in.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+        if (got == 0) return null;
+        if (got < 4) throw new ChannelException("connection cut inside a frame header");
+        long start = Clock.Now;
+        int length = BitConverter.ToInt32(head);
+        if (length < 1 + 1 + 8 || length > _maxFrame)
+            throw new ChannelException($"a frame announces {length} bytes (limit {_maxFrame}): not a vector channel frame");
+        int manifestLength = _in.ReadByte();
+        if (manifestLength is < 1 or > MaxManifest) throw new ChannelException($"a frame announces a manifest of {manifestLength} bytes");
+        Span<byte> manifestBytes = stackalloc byte[manifestLength];
+        _in.ReadExactly(manifestBytes);
+        string manifest = Encoding.ASCII.GetString(manifestBytes);
+        var reader = new StreamVectorReader(_in, length - 1 - manifestLength - 8, manifest);
+        var message = VectorCodec.Read(reader, manifest);
+        Span<byte> trailer = stackalloc byte[8];
+        _in.ReadExactly(trailer);
+        var wire = new WireInfo(4 + length, BitConverter.ToInt64(trailer), Clock.Ns(start, Clock.Now));
+        return VectorCodec.WithWire(message, wire);
+    }
+
+    private void WriteHello(byte[] token, ChannelHello hello)
+    {
+        var address = Encoding.UTF8.GetBytes(hello.NodeAddress);
+        if (token.Length != TokenBytes || address.Length > MaxAddress) throw new ArgumentException("malformed hello");
+        _out.Write(Magic);
+        _out.WriteByte(Version);
+        _out.Write(token);
+        var w = new StreamVectorWriter(_out);
+        w.Int(hello.WorkerId);
+        w.Int(address.Length);
+        _out.Write(address);
+        _out.Flush();
+    }
+
+    private ChannelHello ReadHello(byte[] token)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        _in.ReadExactly(magic);
+        if (!magic.SequenceEqual(Magic)) throw new ChannelException("not a DistNet vector channel (bad magic)");
+        int version = _in.ReadByte();
+        if (version != Version) throw new ChannelException($"vector channel version {version}, expected {Version}");
+        Span<byte> presented = stackalloc byte[TokenBytes];
+        _in.ReadExactly(presented);
+        if (!CryptographicOperations.FixedTimeEquals(presented, token)) throw new ChannelException("wrong job token");
+        var r = new StreamVectorReader(_in, 8, "hello");
+        int workerId = r.Int(), addressLength = r.Int();
+        if (addressLength is < 0 or > MaxAddress) throw new ChannelException($"hello announces an address of {addressLength} bytes");
+        var address = new byte[addressLength];
+        _in.ReadExactly(address);
+        return new ChannelHello(workerId, Encoding.UTF8.GetString(address));
+    }
+
+    /// <summary>The socket's stream, behind TLS when the node has a certificate: mutual, pinned to that certificate.</summary>
+    private static Stream Secure(Socket socket, ChannelSettings settings, string? clientOf, CancellationToken deadline)
+    {
+        var network = new NetworkStream(socket, ownsSocket: true);
+        if (settings.Certificate is not { } certificate) return network;
+        var ssl = new SslStream(network, leaveInnerStreamOpen: false,
+            (_, remote, _, _) => remote is not null && string.Equals(remote.GetCertHashString(), certificate.Thumbprint, StringComparison.OrdinalIgnoreCase),
+            (_, _, _, _, _) => certificate);
+        try
+        {
+            if (clientOf is not null)
+                ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = clientOf,
+                    ClientCertificates = [certificate],
+                }, deadline).GetAwaiter().GetResult();
+            else
+                ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = certificate,
+                    ClientCertificateRequired = true,
+                }, deadline).GetAwaiter().GetResult();
+        }
+        catch (System.Security.Authentication.AuthenticationException e)
+        {
+            throw new AuthenticationFailure($"TLS handshake failed ({e.Message}): the peer has no certificate or a different one");
+        }
+        return ssl;
+    }
+
+    private sealed class AuthenticationFailure(string message) : Exception(message);
+
+    private static string Describe(Exception e) => e switch
+    {
+        OperationCanceledException => "timed out",
+        EndOfStreamException => "connection cut inside a frame",
+        _ => e.Message,
+    };
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        // The socket first: closing it ends the reader thread's blocking read, and flushing the
+        // buffered writer then has nowhere to block. A FIN before the close, so the peer reads an end, not a reset.
+        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
+        _socket.Dispose();
+        try { _out.Dispose(); } catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException) { }
+        try { _in.Dispose(); _stream.Dispose(); } catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+
+namespace DistNet.Cluster.Channel;
+
+/// <summary>
+/// The ps end of the vector channel: accepts workers' connections, checks their TLS certificate
+/// (when TLS is on) and the job's token, and gives each accepted connection a <see cref="WorkerLink"/>.
+/// When the cluster removes a node (it left, or the split-brain resolver downed it) the links of
+/// that node stop even if their sockets still look open, so the server hears of the loss.
+/// </summary>
+public sealed class ChannelListener : ReceiveActor
+{
+    public const string Name = "vector-channel";
+
+    private readonly TcpListener _listener;
+    private readonly IActorRef _server;
+    private readonly byte[] _token;
+    private readonly ChannelSettings _settings;
+    private readonly bool _followMembership;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<IActorRef, string> _linkNodes = new();
+    private int _unnamed;
+
+    private sealed record Accepted(ChannelConnection Connection, ChannelHello Hello);
+    private sealed record Refused(string Reason);
+
+    /// <param name="listener">Already listening, so that its port can go into the job description before this actor starts.</param>
+    public ChannelListener(TcpListener listener, IActorRef server, byte[] token, ChannelSettings settings, bool followMembership)
+    {
+        (_listener, _server, _token, _settings, _followMembership) = (listener, server, token, settings, followMembership);
+        Receive<Accepted>(accepted =>
+        {
+            // Named after the worker and its node, which is how the server's notes name a lost worker.
+            var node = Address.TryParse(accepted.Hello.NodeAddress, out var a) ? $"{a.Host}:{a.Port}" : $"{++_unnamed}";
+            var link = Context.ActorOf(WorkerLink.Props(accepted.Connection, accepted.Hello, _server),
+                ActorPath.IsValidPathElement($"worker-{accepted.Hello.WorkerId}@{node}") ? $"worker-{accepted.Hello.WorkerId}@{node}" : $"worker-{accepted.Hello.WorkerId}-{++_unnamed}");
+            Context.Watch(link);
+            _linkNodes[link] = accepted.Hello.NodeAddress;
+        });
+        Receive<Refused>(refused => _log.Warning("{0}", refused.Reason));
+        Receive<Terminated>(t => _linkNodes.Remove(t.ActorRef));
+        Receive<ClusterEvent.MemberRemoved>(removed =>
+        {
+            string node = removed.Member.Address.ToString();
+            foreach (var (link, _) in _linkNodes.Where(l => l.Value == node).ToList()) Context.Stop(link);
+        });
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+    }
+
+    /// <summary>Opens a listening socket on <paramref name="host"/> (port from the settings, 0 for any) and a fresh job token.</summary>
+    public static (TcpListener Listener, byte[] Token) Open(string host, ChannelSettings settings)
+    {
+        var address = IPAddress.TryParse(host, out var ip) ? ip : Dns.GetHostAddresses(host).First();
+        var listener = new TcpListener(address, settings.Port);
+        try { listener.Start(); }
+        catch (SocketException e) { throw new ChannelException($"cannot listen for vector channels on {host}:{settings.Port}: {e.Message}"); }
+        return (listener, RandomNumberGenerator.GetBytes(ChannelConnection.TokenBytes));
+    }
+
+    public static Props Props(TcpListener listener, IActorRef server, byte[] token, ChannelSettings settings, bool followMembership) =>
+        Akka.Actor.Props.Create(() => new ChannelListener(listener, server, token, settings, followMembership));
+
+    protected override void PreStart()
+    {
+        if (_followMembership)
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                typeof(ClusterEvent.IMemberEvent));
+        var (self, listener, token, settings) = (Self, _listener, _token, _settings);
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                Socket socket;
+                try { socket = await listener.AcceptSocketAsync().ConfigureAwait(false); }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException) { return; } // stopped
+                // Each handshake on its own task: a slow or silent peer holds up only itself, until the handshake timeout.
+                _ = Task.Run(() =>
+                {
+                    try
+                    {
+                        var (connection, hello) = ChannelConnection.Accept(socket, token, settings);
+                        self.Tell(new Accepted(connection, hello));
+                    }
+                    catch (ChannelException e) { self.Tell(new Refused(e.Message)); }
+                });
+            }
+        });
+    }
+
+    protected override void PostStop()
+    {
+        if (_followMembership) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        _listener.Stop();
+    }
+}

@@ -1,0 +1,34 @@
+using System.Security.Cryptography.X509Certificates;
+using Akka.Configuration;
+
+namespace DistNet.Cluster.Channel;
+
+/// <summary>
+/// How the vector channel runs, from `distnet.node.vector-channel` (reference.conf) and the node's
+/// TLS settings: the channel uses the same certificate as Akka.Remote, pinned the same way.
+/// </summary>
+public sealed record ChannelSettings(
+    bool Enabled,
+    int Port,
+    int MaxFrameBytes,
+    TimeSpan SendTimeout,
+    TimeSpan HandshakeTimeout,
+    X509Certificate2? Certificate)
+{
+    public static ChannelSettings FromConfig(Config config)
+    {
+        var channel = config.GetConfig("distnet.node.vector-channel");
+        string cert = config.GetString("distnet.node.tls.cert", ""), key = config.GetString("distnet.node.tls.key", "");
+        return new ChannelSettings(
+            channel.GetBoolean("enabled", true),
+            channel.GetInt("port", 0),
+            // One limit for a message, whichever way it travels.
+            (int)Math.Min(int.MaxValue, config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 64L << 20),
+            channel.GetTimeSpan("send-timeout", TimeSpan.FromSeconds(30)),
+            channel.GetTimeSpan("handshake-timeout", TimeSpan.FromSeconds(10)),
+            cert.Length > 0 && key.Length > 0 ? Tls.Load(cert, key) : null);
+    }
+}
+
+/// <summary>Where a worker reaches the ps's vector channel, and the job's secret it must present there.</summary>
+public sealed record ChannelEndpoint(string Host, int Port, byte[] Token);

@@ -1,0 +1,52 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace DistNet.Cluster.Serialization;
+
+/// <summary>
+/// Where <see cref="VectorCodec"/> writes: fields little-endian, arrays as a count and their raw
+/// bytes in one block. Counts what it wrote, so a transport can check the announced size.
+/// </summary>
+public abstract class VectorWriter
+{
+    public long Written { get; private set; }
+
+    protected abstract void Put(ReadOnlySpan<byte> bytes);
+
+    private void Emit(ReadOnlySpan<byte> bytes) { Put(bytes); Written += bytes.Length; }
+
+    public void Byte(byte v) => Emit([v]);
+    public void Int(int v) { Span<byte> s = stackalloc byte[4]; BinaryPrimitives.WriteInt32LittleEndian(s, v); Emit(s); }
+    public void Long(long v) { Span<byte> s = stackalloc byte[8]; BinaryPrimitives.WriteInt64LittleEndian(s, v); Emit(s); }
+    public void Float(float v) { Span<byte> s = stackalloc byte[4]; BinaryPrimitives.WriteSingleLittleEndian(s, v); Emit(s); }
+    public void Double(double v) { Span<byte> s = stackalloc byte[8]; BinaryPrimitives.WriteDoubleLittleEndian(s, v); Emit(s); }
+
+    public void FloatArray(float[] values)
+    {
+        Int(values.Length);
+        Emit(MemoryMarshal.AsBytes(values.AsSpan()));
+    }
+
+    public void IntArray(int[] values)
+    {
+        Int(values.Length);
+        Emit(MemoryMarshal.AsBytes(values.AsSpan()));
+    }
+}
+
+/// <summary>Writes into an array of the exact size (the Akka serializer's payload).</summary>
+public sealed class ArrayVectorWriter(int size) : VectorWriter
+{
+    public byte[] Buffer { get; } = GC.AllocateUninitializedArray<byte>(size);
+
+    protected override void Put(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Buffer.AsSpan((int)Written));
+}
+
+/// <summary>
+/// Writes into a stream (the vector channel's connection, buffered): header fields gather in the
+/// stream's buffer, and a vector goes from the float array to the socket without a copy of its own.
+/// </summary>
+public sealed class StreamVectorWriter(Stream stream) : VectorWriter
+{
+    protected override void Put(ReadOnlySpan<byte> bytes) => stream.Write(bytes);
+}

@@ -1,0 +1,260 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Akka.Actor;
+using DistNet.Cluster.Channel;
+using DistNet.Core.Data;
+using DistNet.Core.Nn;
+using DistNet.Core.Optim;
+using DistNet.Core.Training;
+using DistNet.Training;
+using DistNet.Training.Hosting;
+using DistNet.Training.Server;
+using DistNet.Training.Workers;
+
+namespace DistNet.Cluster.Tests;
+
+/// <summary>The vector channel in one process: connections on 127.0.0.1, no cluster.</summary>
+public sealed class VectorChannelTests
+{
+    private static readonly ChannelSettings Plain = ChannelSettings.FromConfig(NodeConfig.Reference) with { HandshakeTimeout = TimeSpan.FromSeconds(5) };
+
+    private static float[] Vector(int n) => Enumerable.Range(0, n).Select(i => MathF.Sin(i) * 1e3f).Append(float.NaN).Append(-0f).ToArray();
+
+    /// <summary>A listening socket, a fresh token, and the endpoint a worker would be told.</summary>
+    private sealed class Listening : IDisposable
+    {
+        public TcpListener Listener { get; }
+        public byte[] Token { get; }
+        public ChannelEndpoint Endpoint { get; }
+
+        public Listening(ChannelSettings settings)
+        {
+            (Listener, Token) = ChannelListener.Open("127.0.0.1", settings);
+            Endpoint = new ChannelEndpoint("127.0.0.1", ((IPEndPoint)Listener.LocalEndpoint).Port, Token);
+        }
+
+        public Task<(ChannelConnection Connection, ChannelHello Hello)> AcceptOne(ChannelSettings settings) =>
+            Task.Run(() => ChannelConnection.Accept(Listener.AcceptSocket(), Token, settings));
+
+        public void Dispose() => Listener.Stop();
+    }
+
+    /// <summary>Collects what a connection's reader hands over, and why it ended.</summary>
+    private sealed class Inbox
+    {
+        private readonly System.Collections.Concurrent.BlockingCollection<object> _messages = new();
+        private readonly TaskCompletionSource<string> _closed = new();
+
+        public Inbox(ChannelConnection connection) => connection.StartReading(_messages.Add, reason => _closed.TrySetResult(reason));
+
+        public object Next() => _messages.TryTake(out var m, TimeSpan.FromSeconds(10)) ? m : throw new TimeoutException("no message");
+        public string ClosedBecause() => _closed.Task.Wait(TimeSpan.FromSeconds(10)) ? _closed.Task.Result : throw new TimeoutException("still open");
+        public int Count => _messages.Count;
+    }
+
+    [Fact]
+    public async Task Every_message_crosses_exactly_with_its_frame_size_and_times()
+    {
+        using var listening = new Listening(Plain);
+        var accepting = listening.AcceptOne(Plain);
+        using var worker = ChannelConnection.Connect(listening.Endpoint, new ChannelHello(3, "akka.tcp://distnet@127.0.0.1:1234"), Plain);
+        var (server, hello) = await accepting;
+        using var _ = server;
+        Assert.Equal(new ChannelHello(3, "akka.tcp://distnet@127.0.0.1:1234"), hello);
+        var toWorker = new Inbox(worker);
+        var toServer = new Inbox(server);
+
+        var task = new ComputeGradients(7, 42, Vector(20_000), [new ShardTask(0, [5, 1, 9]), new ShardTask(3, [])], 1f / 128, 4);
+        server.Send(task);
+        var got = (ComputeGradients)toWorker.Next();
+        Assert.Equal((task.TaskId, task.Version, task.Scale, task.ShardCount), (got.TaskId, got.Version, got.Scale, got.ShardCount));
+        Assert.Equal(task.Parameters.Select(BitConverter.SingleToInt32Bits), got.Parameters.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal([5, 1, 9], got.Shards[0].Samples);
+        Assert.Equal(3, got.Shards[1].Shard);
+        // The frame: length prefix, manifest, 4 × parameters plus the header fields and indices, the sender's time.
+        Assert.Equal(4 + 1 + 2 + (8 + 8 + 4 + 4 + 4 + 4 * task.Parameters.Length + 4 + 4 + 4 + 12 + 4 + 4) + 8, got.Wire!.Bytes);
+        Assert.True(got.Wire.EncodeNs > 0 && got.Wire.DecodeNs > 0);
+
+        var timings = new TaskTimings(11, -1, 13, 14, 15, 16, 17, 18);
+        worker.Send(new RegisterWorker(3));
+        worker.Send(new GradientsComputed(7, 42, 3, [new ShardGradient(2, 1, Vector(100), 12.5, 30, 32)]) { Timings = timings });
+        worker.Send(new LocalStepsDone(1, 2, 3, Vector(10), 3.5, 6, 7) { Timings = timings });
+        Assert.Equal(new RegisterWorker(3), toServer.Next());
+        var answer = (GradientsComputed)toServer.Next();
+        Assert.Equal((2, 1, 12.5, 30, 32), (answer.Shards[0].Shard, answer.Shards[0].Level, answer.Shards[0].LossSum, answer.Shards[0].Correct, answer.Shards[0].Samples));
+        Assert.Equal(Vector(100).Select(BitConverter.SingleToInt32Bits), answer.Shards[0].Gradient.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(timings, answer.Timings);
+        var done = (LocalStepsDone)toServer.Next();
+        Assert.Equal((3, 3.5, 6, 7), (done.WorkerId, done.LossSum, done.Correct, done.Samples));
+
+        server.Send(new RunLocalSteps(9, 4, Vector(10), [[1, 2], [3]]));
+        Assert.Equal([3], ((RunLocalSteps)toWorker.Next()).Batches[1]);
+
+        worker.Dispose();
+        Assert.Matches("closed by the peer|reset by peer", toServer.ClosedBecause());
+    }
+
+    [Fact]
+    public void A_worker_with_the_wrong_token_is_refused_at_the_door()
+    {
+        using var listening = new Listening(Plain);
+        var accepting = listening.AcceptOne(Plain);
+        var wrong = listening.Endpoint with { Token = RandomNumberGenerator.GetBytes(ChannelConnection.TokenBytes) };
+        var e = Assert.Throws<ChannelException>(() => ChannelConnection.Connect(wrong, new ChannelHello(0, "x"), Plain));
+        Assert.Contains($"cannot open the vector channel to 127.0.0.1:{listening.Endpoint.Port}", e.Message);
+        var refused = Assert.Throws<ChannelException>(() => accepting.GetAwaiter().GetResult());
+        Assert.Contains("wrong job token", refused.Message);
+    }
+
+    [Theory]
+    [InlineData("not a channel")]
+    [InlineData("silent")]
+    public void A_stranger_that_does_not_say_hello_properly_is_refused(string stranger)
+    {
+        var settings = Plain with { HandshakeTimeout = TimeSpan.FromMilliseconds(500) };
+        using var listening = new Listening(settings);
+        var accepting = listening.AcceptOne(settings);
+        using var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, listening.Endpoint.Port);
+        if (stranger == "not a channel") client.GetStream().Write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8);
+        var e = Assert.Throws<ChannelException>(() => accepting.GetAwaiter().GetResult());
+        Assert.Contains(stranger == "silent" ? "refused a vector channel from 127.0.0.1:" : "bad magic", e.Message);
+    }
+
+    /// <summary>A correct hello, then whatever bytes a test wants to send as frames.</summary>
+    private static (ChannelConnection Server, NetworkStream Raw, TcpClient Client) HelloThenRaw(Listening listening)
+    {
+        var accepting = listening.AcceptOne(Plain);
+        var client = new TcpClient { NoDelay = true };
+        client.Connect(IPAddress.Loopback, listening.Endpoint.Port);
+        var raw = client.GetStream();
+        var address = "worker"u8.ToArray();
+        raw.Write([.. "DNVC"u8, 1, .. listening.Token, .. BitConverter.GetBytes(5), .. BitConverter.GetBytes(address.Length), .. address]);
+        Assert.Equal(1, raw.ReadByte()); // accepted
+        return (accepting.Result.Connection, raw, client);
+    }
+
+    [Theory]
+    [InlineData("huge length", "not a vector channel frame")]
+    [InlineData("unknown manifest", "unknown vector message manifest 'zz'")]
+    [InlineData("count beyond the frame", "malformed vector message 'gc'")]
+    [InlineData("cut mid-frame", "connection cut inside a frame")]
+    public void A_malformed_frame_ends_the_connection_with_the_reason_and_delivers_nothing(string damage, string reason)
+    {
+        using var listening = new Listening(Plain);
+        var (server, raw, client) = HelloThenRaw(listening);
+        using var _ = server;
+        using var __ = client;
+        var inbox = new Inbox(server);
+        byte[] frame = damage switch
+        {
+            "huge length" => BitConverter.GetBytes(int.MaxValue),
+            "unknown manifest" => [.. BitConverter.GetBytes(1 + 2 + 4 + 8), 2, (byte)'z', (byte)'z', 0, 0, 0, 0, .. new byte[8]],
+            // A GradientsComputed whose shard count claims a million entries in a 100-byte frame.
+            "count beyond the frame" => [.. BitConverter.GetBytes(1 + 2 + 100 + 8), 2, (byte)'g', (byte)'c', .. new byte[8 + 8 + 4 + 64], .. BitConverter.GetBytes(1_000_000), .. new byte[8 + 8]],
+            _ => [.. BitConverter.GetBytes(1000), 2, (byte)'r', (byte)'w', 1, 2],
+        };
+        raw.Write(frame);
+        if (damage == "cut mid-frame") client.Client.Shutdown(SocketShutdown.Send);
+        string closed = inbox.ClosedBecause();
+        Assert.Contains(reason, closed);
+        Assert.Equal(0, inbox.Count);
+    }
+
+    [Fact]
+    public async Task With_TLS_the_same_certificate_gets_through_and_another_or_none_does_not()
+    {
+        using var good = SelfSigned();
+        using var other = SelfSigned();
+        var tls = Plain with { Certificate = good };
+
+        using (var listening = new Listening(tls))
+        {
+            var accepting = listening.AcceptOne(tls);
+            using var worker = ChannelConnection.Connect(listening.Endpoint, new ChannelHello(1, "w"), tls);
+            using var server = (await accepting).Connection;
+            var inbox = new Inbox(worker);
+            server.Send(new ComputeGradients(1, 1, Vector(1000), [new ShardTask(0, [1])], 1, 1));
+            Assert.Equal(Vector(1000).Select(BitConverter.SingleToInt32Bits), ((ComputeGradients)inbox.Next()).Parameters.Select(BitConverter.SingleToInt32Bits));
+        }
+
+        foreach (var intruder in new[] { Plain with { Certificate = other }, Plain })
+        {
+            using var listening = new Listening(tls);
+            var accepting = listening.AcceptOne(tls);
+            Assert.Throws<ChannelException>(() => ChannelConnection.Connect(listening.Endpoint, new ChannelHello(1, "w"), intruder));
+            var refused = await Assert.ThrowsAsync<ChannelException>(() => accepting);
+            Assert.Contains("refused a vector channel", refused.Message);
+        }
+    }
+
+    private static X509Certificate2 SelfSigned()
+    {
+        using var rsa = RSA.Create(2048);
+        var request = new CertificateRequest("CN=distnet", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pkcs12), null);
+    }
+
+    private static readonly Lazy<DataSplit> Digits = new(() => DataLoader.Load("digits"));
+
+    private static TrainerSettings Settings => new()
+    {
+        Epochs = 3, BatchSize = 32, Seed = 1, MicroShards = 8,
+        Optimizer = new OptimizerSettings(OptimizerKind.Momentum, 0.1),
+    };
+
+    /// <summary>
+    /// The server and three workers in one actor system, every worker behind a ServerLink and a
+    /// WorkerLink with a real connection between them: the links are transparent, so the model is
+    /// the one in-process training gives. Optionally one link is stopped after the first epoch.
+    /// </summary>
+    private static DistributedResult TrainOverTheChannel(bool cutOneAfterFirstEpoch)
+    {
+        var model = Mlp.Initialize(Architecture.Create(64, [16], Activation.Sigmoid, 10, Loss.SoftmaxCrossEntropy), 1);
+        var split = Digits.Value;
+        using var system = ActorSystem.Create("distnet", AkkaConfig.Default);
+        try
+        {
+            var links = new List<IActorRef>();
+            var observer = new CutAfterFirstEpoch(() => { if (cutOneAfterFirstEpoch) system.Stop(links[1]); });
+            var server = TrainingServer.Start(system, new ServerSetup(model, split.Train.Count, split.Validation, Settings,
+                new DistributedSettings { Workers = 3 }, observer));
+            var (listener, token) = ChannelListener.Open("127.0.0.1", Plain);
+            system.ActorOf(ChannelListener.Props(listener, server, token, Plain, followMembership: false), ChannelListener.Name);
+            var endpoint = new ChannelEndpoint("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port, token);
+            var job = new WorkerJob(model.Architecture, split.Train, Settings.Penalty, Settings.Optimizer);
+            for (int id = 0; id < 3; id++)
+                links.Add(system.ActorOf(ServerLink.Props(endpoint, new ChannelHello(id, $"node-{id}"), job, Plain), $"link-{id}"));
+            return TrainingServer.Train(server, model.Architecture).GetAwaiter().GetResult();
+        }
+        finally { system.Terminate().Wait(TimeSpan.FromSeconds(10)); }
+    }
+
+    private sealed class CutAfterFirstEpoch(Action cut) : ITrainingObserver
+    {
+        public List<string> Notices { get; } = [];
+        public void OnEpoch(EpochReport report) { if (report.Epoch == 1) cut(); }
+        public void OnNotice(string message) { lock (Notices) Notices.Add(message); }
+    }
+
+    [Fact]
+    public void Workers_behind_the_channel_train_the_same_model_as_workers_in_process()
+    {
+        var split = Digits.Value;
+        var model = Mlp.Initialize(Architecture.Create(64, [16], Activation.Sigmoid, 10, Loss.SoftmaxCrossEntropy), 1);
+        var local = LocalTraining.Run(model, split.Train, split.Validation, Settings, new DistributedSettings { Workers = 3 });
+
+        var channel = TrainOverTheChannel(cutOneAfterFirstEpoch: false);
+        Assert.Equal(local.Model.Parameters, channel.Model.Parameters);
+        Assert.True(channel.LedgerExactlyOnce);
+
+        // A worker whose channel ends is lost; its shards go to the others and the sum does not change.
+        var cut = TrainOverTheChannel(cutOneAfterFirstEpoch: true);
+        Assert.Equal(1, cut.Stats.WorkersLost);
+        Assert.True(cut.LedgerExactlyOnce);
+        Assert.Equal(local.Model.Parameters, cut.Model.Parameters);
+    }
+}
