@@ -2,10 +2,11 @@
 # Cluster benchmark: serialization, steps/s over loopback against in process, bytes on the wire,
 # and the time to notice a killed worker (docs/benchmarks.md, "Cluster").
 #
-#   bench/cluster.sh [--parts LIST] [--rounds N] [--failover-rounds N] [--data DIR] [--out DIR] [--wait-quiet S] [--env K=V]
+#   bench/cluster.sh [--parts LIST] [--rounds N] [--epochs E] [--failover-rounds N] [--data DIR] [--out DIR] [--wait-quiet S] [--env K=V]
 #
 #   --parts LIST         any of serialization,throughput,failover (default: all three)
 #   --rounds N           throughput: back-to-back pairs (in process, cluster), order alternating (default 5)
+#   --epochs E           throughput: epochs per run (default 6; at least 3)
 #   --failover-rounds N  failover: kills per --task-timeout setting (default 3)
 #   --data DIR           Fashion-MNIST IDX directory (default /work/shared/data/fashion-mnist)
 #   --out DIR            keep the logs there (default: a temporary directory)
@@ -15,8 +16,9 @@
 #                        --env DOTNET_GCgen0size=0x4000000 (an experiment: the GC's gen0 budget, 64 MB)
 #
 # throughput: `distnet train --workers 2` against a ps and 2 worker processes on 127.0.0.1, both with
-#   --hidden 256,128 --batch 256 --micro-shards 2 --epochs 2 --validation 0 --lr 0.1 (128 samples per
-#   worker and step); steps/s from the epoch-2 line of each (epoch 1 is warm-up). Bytes on the wire:
+#   --hidden 256,128 --batch 256 --micro-shards 2 --epochs E --validation 0 --lr 0.1 (128 samples per
+#   worker and step). Two figures per run: samples/s of epoch 2 (still warming up: the JIT's tiers, three
+#   processes on two cores) and the steady state, the median of epochs 3..E. Bytes on the wire:
 #   the ps's TCP connections (ss -ti: bytes_sent, bytes_received), sampled until it prints its summary.
 # failover: a ps and 2 workers training (--epochs 100); once epoch 1 is done, kill -9 of the second
 #   worker; the time from the kill to the ps's "did not answer" and "lost" notes (lines timestamped
@@ -28,20 +30,22 @@ cd "$(dirname "$script")/.."
 source bench/lib.sh
 
 data=/work/shared/data/fashion-mnist
-parts=serialization,throughput,failover rounds=5 failover_rounds=3 out="" wait_quiet=0 node_env=()
+parts=serialization,throughput,failover rounds=5 epochs=6 failover_rounds=3 out="" wait_quiet=0 node_env=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --parts) parts="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
+    --epochs) epochs="$2"; shift 2 ;;
     --failover-rounds) failover_rounds="$2"; shift 2 ;;
     --data) data="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --wait-quiet) wait_quiet="$2"; shift 2 ;;
     --env) node_env+=("$2"); shift 2 ;;
-    -h|--help) sed -n "2,24p" "$script" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n "2,26p" "$script" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
+(( epochs >= 3 )) || { echo "cluster.sh: --epochs must be at least 3 (epochs 1 and 2 warm up)" >&2; exit 2; }
 if [[ -z "$out" ]]; then out="$(mktemp -d)"; fi
 mkdir -p "$out"
 python=/usr/bin/python3
@@ -124,16 +128,19 @@ ss_sample() {
 if has_part throughput; then
   echo "== throughput: 2 workers in process against a ps + 2 worker processes on 127.0.0.1 (global batch 256, 2 micro-shards)"
   wait_for_quiet "$wait_quiet"
-  steps_line() { sed -n 's/.*epoch *2\/2 .* \([0-9,]*\) samples\/s.*/\1/p' "$1" | tr -d , | tail -1; }
+  # samples/s of each epoch, in order
+  epoch_rates() { sed -n 's/.*epoch *[0-9]*\/[0-9]* .* \([0-9,]*\) samples\/s.*/\1/p' "$1" | tr -d ,; }
+  epoch2() { epoch_rates "$1" | sed -n 2p; }
+  steady() { epoch_rates "$1" | tail -n +3 | sort -n | awk '{a[NR]=$1} END { if (NR) print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2) }'; }
   results="$out/throughput.tsv"
-  printf 'round\tload\tin_process_samples_s\tcluster_samples_s\tratio\tbytes_ps_sent\tbytes_ps_received\tupdates\ttasks\n' > "$results"
+  printf 'round\tload\tin_process_samples_s\tcluster_samples_s\tratio\tbytes_ps_sent\tbytes_ps_received\tupdates\ttasks\tin_process_epoch2\tcluster_epoch2\n' > "$results"
   for round in $(seq 1 "$rounds"); do
     wait_for_quiet "$wait_quiet"
     inproc() {
-      "${distnet[@]}" train --workers 2 --batch 256 --micro-shards 2 --epochs 2 "${job[@]}" > "$out/round$round-inprocess.log" 2>&1
+      "${distnet[@]}" train --workers 2 --batch 256 --micro-shards 2 --epochs "$epochs" "${job[@]}" > "$out/round$round-inprocess.log" 2>&1
     }
     cluster() {
-      start_cluster "round$round" --batch 256 --micro-shards 2 --epochs 2 "${job[@]}"
+      start_cluster "round$round" --batch 256 --micro-shards 2 --epochs "$epochs" "${job[@]}"
       declare -A sent=() received=()
       local done=0
       while kill -0 "$ps_pid" 2>/dev/null; do
@@ -153,12 +160,13 @@ if has_part throughput; then
     }
     load=$(cut -d' ' -f1 /proc/loadavg)
     if (( round % 2 == 1 )); then inproc; cluster; else cluster; inproc; fi
-    a=$(steps_line "$out/round$round-inprocess.log"); b=$(steps_line "$ps_log")
+    a=$(steady "$out/round$round-inprocess.log"); b=$(steady "$ps_log")
+    a2=$(epoch2 "$out/round$round-inprocess.log"); b2=$(epoch2 "$ps_log")
     summary=$(sed -n 's/.* \([0-9]*\) updates, \([0-9]*\) tasks.*/\1 \2/p' "$ps_log" | tail -1)
     read -r updates tasks <<<"${summary:-0 0}"
     ratio=$(awk -v a="$a" -v b="$b" 'BEGIN{ if (a > 0) printf "%.3f", b / a; else print "nan" }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$load" "$a" "$b" "$ratio" "$bytes_sent" "$bytes_received" "$updates" "$tasks" >> "$results"
-    echo "  round $round (load $load): in process ${a} samples/s, cluster ${b} samples/s, cluster / in process $ratio; ps sent $bytes_sent, received $bytes_received bytes in $updates updates ($tasks tasks)"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$load" "$a" "$b" "$ratio" "$bytes_sent" "$bytes_received" "$updates" "$tasks" "$a2" "$b2" >> "$results"
+    echo "  round $round (load $load): steady (epochs 3..$epochs) in process ${a} samples/s, cluster ${b} samples/s, cluster / in process $ratio; epoch 2: ${a2} and ${b2}; ps sent $bytes_sent, received $bytes_received bytes in $updates updates ($tasks tasks)"
   done
   "$python" - "$results" <<'PY'
 import csv, statistics, sys
@@ -169,8 +177,10 @@ med = lambda xs: statistics.median(xs)
 a = med(float(r["in_process_samples_s"]) for r in ok); b = med(float(r["cluster_samples_s"]) for r in ok)
 ratios = [float(r["cluster_samples_s"]) / float(r["in_process_samples_s"]) for r in ok]
 P = 235146; vector = 4 * P
-print(f"median of {len(ok)}: in process {a:,.0f} samples/s ({a/256:.0f} steps/s), cluster {b:,.0f} samples/s ({b/256:.0f} steps/s); "
+print(f"steady state, median of {len(ok)}: in process {a:,.0f} samples/s ({a/256:.0f} steps/s), cluster {b:,.0f} samples/s ({b/256:.0f} steps/s); "
       f"cluster / in process {med(ratios):.3f} (rounds: {' '.join(f'{x:.2f}' for x in ratios)}); goal ≥ 0.8")
+warm = [float(r["cluster_epoch2"]) / float(r["in_process_epoch2"]) for r in ok if r["cluster_epoch2"] and r["in_process_epoch2"]]
+if warm: print(f"epoch 2 (warming up): cluster / in process {med(warm):.3f} (rounds: {' '.join(f'{x:.2f}' for x in warm)})")
 per = [(int(r["bytes_ps_sent"]) / int(r["updates"]) / 2, int(r["bytes_ps_received"]) / int(r["updates"]) / 2) for r in ok if int(r["updates"]) > 0]
 if per:
     s = med(x for x, _ in per); rcv = med(y for _, y in per)
