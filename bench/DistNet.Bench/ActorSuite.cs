@@ -217,8 +217,8 @@ internal static class ActorSuite
                 Median(g.Select(x => x.Gen1PerHundredSteps)), Median(g.Select(x => x.GcPauseShare))));
                 continue;
             }
-            // Counted, not assumed: every task carries the weights (in process: a reference to the step's one pooled
-            // snapshot), every answer one pre-summed gradient per aligned block of the micro-shards it held.
+            // Counted, not assumed: every task carries the weights (in process: a reference to the server's parameters),
+            // every answer one pre-summed gradient per aligned block of the micro-shards it held.
             var c = counted[(r.Workers, r.MicroShards, r.Batch)];
             rows.Add(new TrafficRow($"actors, {r.Workers} worker{(r.Workers > 1 ? "s" : "")}", r.Workers, r.MicroShards, r.Batch, c.Tasks, c.Answers,
                 c.WeightVectorsOut, c.GradientVectorsIn, c.BytesOut + c.BytesIn, 2 * r.Workers * vector, allocated, Median(g.Select(x => x.Gen0PerHundredSteps)),
@@ -231,8 +231,9 @@ internal static class ActorSuite
     /// One run, timestamped from outside the actors: the server's OnBatch (after its optimiser step, just
     /// before it starts the next step), and each worker's fault hooks (BeforeTask when it dequeues a task,
     /// AfterGradient after each micro-shard). Per step: hand-out = server's previous update → first worker
-    /// starts (snapshot clone, sending, waking the worker); compute = first start → last shard done;
-    /// collect = last shard done → server's update (reply, waking the server, finiteness check, sum, sgd).
+    /// starts (sending, waking the worker); compute = first start → last shard done (including the worker's
+    /// last tree additions, which also measure the sum's magnitude); collect = last shard done → server's
+    /// update (reply, waking the server, its check, sum, sgd).
     /// </summary>
     private static TimelineRow Timeline(Architecture architecture, Dataset train, Dataset empty, TrainerSettings settings, int workers)
     {
@@ -321,10 +322,11 @@ internal static class ActorSuite
         rows.Add(new ComponentRow($"sum of two gradients (TensorPrimitives.Add, {p:N0} floats; M − 1 per step along the shard tree, split between workers and server)", Time(() => TensorPrimitives.Add(sum, reused, sum))));
         rows.Add(new ComponentRow("copy of a gradient into the sum (the server's first micro-shard)", Time(() => reused.AsSpan().CopyTo(sum))));
         rows.Add(new ComponentRow("finiteness check of one gradient, scalar loop (the server's check before it was vectorised)", Time(() => AllFinite(reused))));
-        rows.Add(new ComponentRow("finiteness check of one gradient, Finite.All (the server's check now, once per received vector)", Time(() => _ = DistNet.Core.Linear.Finite.All(reused))));
+        rows.Add(new ComponentRow("finiteness check of one gradient, Finite.All (the server's check before TensorPrimitives.MaxMagnitude)", Time(() => _ = DistNet.Core.Linear.Finite.All(reused))));
+        rows.Add(new ComponentRow("largest magnitude of one gradient, Finite.LargestMagnitude (the check of a vector that crossed the wire, or of a single shard's)", Time(() => _ = DistNet.Core.Linear.Finite.LargestMagnitude(reused))));
         rows.Add(new ComponentRow("the same check vectorised: TensorPrimitives.Dot(g, 0) is NaN exactly when some element is not finite", Time(() => _ = float.IsNaN(TensorPrimitives.Dot(reused, Zeros(p))))));
         rows.Add(new ComponentRow("clone of the parameters into a fresh array (the server's snapshot before pooling)", Time(() => _ = (float[])model.Parameters.Clone())));
-        rows.Add(new ComponentRow("copy of the parameters into a reused array (the server's pooled snapshot, VectorPool.RentCopy, once per step)", Time(() => model.Parameters.AsSpan().CopyTo(sum))));
+        rows.Add(new ComponentRow("copy of the parameters into a reused array (the server's pooled snapshot until issue 3; sync steps now send the live parameters)", Time(() => model.Parameters.AsSpan().CopyTo(sum))));
         rows.Add(new ComponentRow("sgd step", Time(() => sgd.Step(sum, reused))));
         foreach (var row in rows) Console.WriteLine($"  {row.Microseconds,9:F1}  {row.Piece}");
         return rows;

@@ -85,19 +85,39 @@ public sealed class ShardTreeSum(int parameterCount)
     public ShardScore Compute(ShardBlock block, int shardCount, float[] destination, Leaf leaf)
     {
         if (destination.Length != parameterCount) throw new ArgumentException("destination has the wrong length", nameof(destination));
-        return Node(block.First, block.Level, shardCount, destination, leaf);
+        float unused = 0;
+        return Node(block.First, block.Level, shardCount, destination, leaf, measure: false, ref unused);
     }
 
-    private ShardScore Node(int first, int level, int shardCount, float[] destination, Leaf leaf)
+    /// <summary>
+    /// The same sum, and <see cref="Finite.LargestMagnitude"/> of it, which a worker reports so that the
+    /// server need not read the vector once more to check it. For a block of several shards it is
+    /// taken in the pass of the last addition, at no extra cost; a single shard takes a pass of its own.
+    /// </summary>
+    public ShardScore Compute(ShardBlock block, int shardCount, float[] destination, Leaf leaf, out float largestMagnitude)
     {
-        if (level == 0) return leaf(first, destination);
+        if (destination.Length != parameterCount) throw new ArgumentException("destination has the wrong length", nameof(destination));
+        largestMagnitude = 0;
+        return Node(block.First, block.Level, shardCount, destination, leaf, measure: true, ref largestMagnitude);
+    }
+
+    private ShardScore Node(int first, int level, int shardCount, float[] destination, Leaf leaf, bool measure, ref float magnitude)
+    {
+        if (level == 0)
+        {
+            var score = leaf(first, destination);
+            if (measure) magnitude = Finite.LargestMagnitude(destination);
+            return score;
+        }
         int half = 1 << (level - 1);
-        var left = Node(first, level - 1, shardCount, destination, leaf);
-        if (first + half >= shardCount) return left;
+        bool alone = first + half >= shardCount; // no right subtree: this node is its left one
+        var left = Node(first, level - 1, shardCount, destination, leaf, measure && alone, ref magnitude);
+        if (alone) return left;
         // The left subtree is done with every scratch vector below this level, so the right one may reuse them.
         var scratch = Scratch(level - 1);
-        var right = Node(first + half, level - 1, shardCount, scratch, leaf);
-        TensorPrimitives.Add(destination, scratch, destination);
+        var right = Node(first + half, level - 1, shardCount, scratch, leaf, measure: false, ref magnitude);
+        if (measure) magnitude = Finite.AddAndMeasure(destination, scratch);
+        else TensorPrimitives.Add(destination, scratch, destination);
         return left + right;
     }
 

@@ -20,6 +20,8 @@ public sealed partial class ParameterServer
     private float[]?[] _localResults = [];
     private int _localMissing;
     private long _round;
+    // The parameters at the start of the round, which every block starts from while the server averages into its own.
+    private float[] _snapshot = [];
 
     private void StartRound()
     {

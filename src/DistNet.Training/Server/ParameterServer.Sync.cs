@@ -21,10 +21,7 @@ public sealed partial class ParameterServer
     private ShardTreeReducer _reducer = new(1);
     private int[] _refusals = [];
     private int _missing, _stepSize;
-    private float[] _snapshot = [];
     private readonly List<ShardTask> _unassigned = new();
-    // Tasks of this step not yet answered (a late, timed-out or abandoned one keeps the snapshot in use).
-    private readonly HashSet<long> _openTasks = new();
 
     // Backup-worker mode: tasks of finished steps, still being computed by their (slow) workers.
     private readonly Dictionary<long, Outstanding> _abandoned = new();
@@ -55,9 +52,6 @@ public sealed partial class ParameterServer
             ? Math.Min(_distributed.Workers - _distributed.BackupWorkers, _stepShards.Length)
             : _stepShards.Length;
         _stepSize = size;
-        // Workers read this copy while the server goes on; nobody writes to it while a task that carries it is open.
-        _snapshot = VectorPool.RentCopy(_parameters);
-        _openTasks.Clear();
         _telemetry?.StepBegan(Clock.Now);
         Distribute(_stepShards, avoid: HasBackupWorkers ? BusyWorkers : null);
         _telemetry?.Drain(); // the previous step's measurements, while the workers compute this one
@@ -82,8 +76,11 @@ public sealed partial class ParameterServer
             var block = shards.Skip(from).Take(to - from).ToArray();
             var (id, worker) = workers[k];
             long taskId = NextTaskId(), now = Clock.Now;
-            _openTasks.Add(taskId);
-            Send(worker, id, taskId, block, new ComputeGradients(taskId, _version, _snapshot, block, 1f / _stepSize, _stepShards.Length) { SentAt = now }, now);
+            // The live parameters, not a copy: they change only when a step completes, and only answers to
+            // tasks of the current step are accepted, so every gradient applied was computed on exactly these
+            // values. (A worker still busy with a task of a finished step may see them change, but its answer
+            // is then late or stale and dropped.) Copying them for every step cost a pass over the model, ~1 % of a step.
+            Send(worker, id, taskId, block, new ComputeGradients(taskId, _version, _parameters, block, 1f / _stepSize, _stepShards.Length) { SentAt = now }, now);
         }
     }
 
@@ -106,7 +103,6 @@ public sealed partial class ParameterServer
     {
         if (!_running) return;
         long arrived = Clock.Now;
-        _openTasks.Remove(answer.TaskId);
         if (_abandoned.Remove(answer.TaskId, out var late))
         {
             _suspects.Remove(Sender);
@@ -129,7 +125,7 @@ public sealed partial class ParameterServer
                 continue;
             }
             var shards = _stepShards[block.First..block.End(_stepShards.Length)];
-            if (!Acceptable(result.Gradient))
+            if (!Acceptable(result, answer))
             {
                 _stats = _stats with { RefusedGradients = _stats.RefusedGradients + 1 };
                 _telemetry?.Noticed("gradient refused", task.WorkerId, "not finite");
@@ -165,7 +161,6 @@ public sealed partial class ParameterServer
         // and their workers left alone until they are done with it.
         foreach (var (taskId, task) in _outstanding.ToList())
         {
-            Timers.Cancel(taskId);
             _outstanding.Remove(taskId);
             _abandoned[taskId] = task;
         }
@@ -180,7 +175,6 @@ public sealed partial class ParameterServer
         _trainer.Penalty.AddGradient(_layout, _parameters, sum);
         _optimizer.Step(_parameters, sum);
         VectorPool.Return(sum);
-        if (_openTasks.Count == 0) VectorPool.Return(_snapshot);
         _telemetry?.StepEnded(_version + 1, gathered, combined, Clock.Now);
         _batchInEpoch++;
         AfterUpdate();

@@ -21,8 +21,12 @@ public sealed record TrainingFinished(
     LedgerEpoch[] Ledger,
     string? Failure) : IDistNetMessage;
 
-/// <summary>Server → itself: a task has been outstanding for too long.</summary>
-internal sealed record TaskTimedOut(long TaskId);
+/// <summary>Server → itself (from its watchdog timer): a task may have been outstanding for too long.</summary>
+internal sealed class CheckTimeouts
+{
+    public static readonly CheckTimeouts Instance = new();
+    private CheckTimeouts() { }
+}
 
 /// <summary>Counts a run keeps of what went wrong and how it was handled.</summary>
 public sealed record TrainingStats

@@ -79,8 +79,11 @@ public sealed class Worker : ReceiveActor
             // The server keeps the vector it receives and recycles it.
             var gradient = VectorPool.Rent(task.Parameters.Length);
             var score = _treeSum.Compute(blocks[b], task.ShardCount, gradient,
-                (shard, into) => Leaf(task, shards[Array.IndexOf(indices, shard)].Samples, into));
-            results[b] = new ShardGradient(blocks[b].First, blocks[b].Level, gradient, score.LossSum, score.Correct, score.Samples);
+                (shard, into) => Leaf(task, shards[Array.IndexOf(indices, shard)].Samples, into), out float magnitude);
+            results[b] = new ShardGradient(blocks[b].First, blocks[b].Level, gradient, score.LossSum, score.Correct, score.Samples)
+            {
+                LargestMagnitude = magnitude,
+            };
         }
         return results;
     }

@@ -6,7 +6,9 @@ public sealed record ShardTask(int Shard, int[] Samples) : IDistNetMessage;
 /// <summary>
 /// Server → worker: compute the gradient of each shard at these parameters (version
 /// <paramref name="Version"/>), each scaled by <paramref name="Scale"/> (1 / global batch size).
-/// <paramref name="Parameters"/> must not be changed by anyone once sent.
+/// The worker must not change <paramref name="Parameters"/>: in process they are the server's own
+/// (sync mode) or a copy made for this task (async), and the server changes its own only once the
+/// step they belong to is complete, when any answer still to come is dropped.
 /// </summary>
 /// <paramref name="ShardCount"/> is the number of micro-shards in the step, the leaves of the
 /// <see cref="DistNet.Core.Training.ShardTree"/> along which the worker adds up its shards' gradients;
@@ -41,7 +43,14 @@ public sealed record RunLocalSteps(long TaskId, long Round, float[] Parameters, 
 /// first shard <paramref name="Shard"/>, 2^<paramref name="Level"/> shards; level 0 is one shard), and
 /// for metrics the summed loss and correct predictions.
 /// </summary>
-public sealed record ShardGradient(int Shard, int Level, float[] Gradient, double LossSum, int Correct, int Samples) : IDistNetMessage;
+public sealed record ShardGradient(int Shard, int Level, float[] Gradient, double LossSum, int Correct, int Samples) : IDistNetMessage
+{
+    /// <summary>
+    /// <see cref="DistNet.Core.Linear.Finite.LargestMagnitude"/> of <see cref="Gradient"/>, as the worker
+    /// measured it while adding the block up; null when not measured (the vector serializer does not carry it).
+    /// </summary>
+    public float? LargestMagnitude { get; init; }
+}
 
 /// <summary>Worker → server: the answer to <see cref="ComputeGradients"/>.</summary>
 public sealed record GradientsComputed(long TaskId, long Version, int WorkerId, ShardGradient[] Shards) : IDistNetMessage

@@ -82,6 +82,33 @@ public class ShardTreeTests
         Assert.True(differsFromSequential, "the tree order should differ from a sequential sum somewhere, or this test proves nothing");
     }
 
+    /// <summary>
+    /// What a worker reports with its block (so that the server need not read the vector again): the
+    /// same bits as the plain sum, and the sum's largest magnitude, NaN when a NaN went in anywhere.
+    /// </summary>
+    [Fact]
+    public void A_measured_sum_has_the_same_bits_and_its_largest_magnitude()
+    {
+        var rng = new Rng(5);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            int shards = 1 + rng.NextInt(9), length = 1 + rng.NextInt(70);
+            var leaves = Enumerable.Range(0, shards).Select(_ => Enumerable.Range(0, length)
+                .Select(_ => (float)(rng.NextGaussian() * Math.Pow(10, rng.NextInt(8) - 4))).ToArray()).ToArray();
+            if (trial % 4 == 3) leaves[rng.NextInt(shards)][rng.NextInt(length)] = trial % 8 == 3 ? float.NaN : float.NegativeInfinity;
+            var block = ShardTree.Root(shards);
+            ShardScore Leaf(int s, float[] into) { leaves[s].CopyTo(into, 0); return new ShardScore(s, 0, 1); }
+            var plain = new float[length];
+            var measured = new float[length];
+            var plainScore = new ShardTreeSum(length).Compute(block, shards, plain, Leaf);
+            var score = new ShardTreeSum(length).Compute(block, shards, measured, Leaf, out float magnitude);
+            Assert.Equal(plain, measured);
+            Assert.Equal(plainScore, score);
+            float expected = plain.Any(float.IsNaN) ? float.NaN : plain.Max(Math.Abs);
+            Assert.Equal(expected, magnitude);
+        }
+    }
+
     private static float[] Reference(float[][] leaves, int first, int level)
     {
         if (level == 0) return (float[])leaves[first].Clone();
