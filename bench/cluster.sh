@@ -142,17 +142,13 @@ if has_part throughput; then
     cluster() {
       start_cluster "round$round" --batch 256 --micro-shards 2 --epochs "$epochs" "${job[@]}"
       declare -A sent=() received=()
-      local done=0
-      while kill -0 "$ps_pid" 2>/dev/null; do
-        grep -q "updates," "$ps_log" && done=1
-        while read -r a b s r; do
-          if [[ -z "$a" ]]; then continue; fi
-          if (( s > ${sent["$a $b"]:-0} )); then sent["$a $b"]=$s; fi
-          if (( r > ${received["$a $b"]:-0} )); then received["$a $b"]=$r; fi
-        done < <(ss_sample "$ps_pid")
-        if (( done )); then break; fi
-        sleep 0.2
-      done
+      # One look at the ps's connections when its last epoch is reported (the counters are totals for the
+      # run, and the connections close soon after, as the ps leaves): sampling all along cost the machine CPU.
+      while kill -0 "$ps_pid" 2>/dev/null && ! grep -qE "epoch +$epochs/$epochs " "$ps_log"; do sleep 0.05; done
+      while read -r a b s r; do
+        if [[ -z "$a" ]]; then continue; fi
+        sent["$a $b"]=$s; received["$a $b"]=$r
+      done < <(ss_sample "$ps_pid")
       wait_for_line "$ps_log" "^[0-9.]+ test:" 30 "$ps_pid" || true
       stop_cluster
       bytes_sent=0 bytes_received=0
