@@ -22,6 +22,10 @@ public sealed partial class ParameterServer
     private int[] _refusals = [];
     private int _missing, _stepSize;
     private readonly List<ShardTask> _unassigned = new();
+    // The weights this step's tasks carry (see StartStep), and its tasks not yet answered: a late,
+    // timed-out or abandoned one keeps a copy in use, so it goes back to the pool only when none is open.
+    private float[] _stepWeights = [];
+    private readonly HashSet<long> _openTasks = new();
 
     // Backup-worker mode: tasks of finished steps, still being computed by their (slow) workers.
     private readonly Dictionary<long, Outstanding> _abandoned = new();
@@ -52,6 +56,14 @@ public sealed partial class ParameterServer
             ? Math.Min(_distributed.Workers - _distributed.BackupWorkers, _stepShards.Length)
             : _stepShards.Length;
         _stepSize = size;
+        // One worker gets the live parameters: they change only when a step completes, and only answers
+        // to tasks of the current step are accepted, so every gradient applied was computed on exactly
+        // these values, and a copy would cost a pass over the model (~1 % of a step). Several workers get
+        // a copy: measured, sending them the live vector made 2-worker steps ~15 % slower (110k against
+        // 128k samples/s, 784-256-128-10, batch 128, 6 alternating rounds; docs/benchmarks.md), though why
+        // the cores sharing the optimiser's own array costs that much is not established.
+        _stepWeights = _workers.Count > 1 ? VectorPool.RentCopy(_parameters) : _parameters;
+        _openTasks.Clear();
         _telemetry?.StepBegan(Clock.Now);
         Distribute(_stepShards, avoid: HasBackupWorkers ? BusyWorkers : null);
         _telemetry?.Drain(); // the previous step's measurements, while the workers compute this one
@@ -76,11 +88,8 @@ public sealed partial class ParameterServer
             var block = shards.Skip(from).Take(to - from).ToArray();
             var (id, worker) = workers[k];
             long taskId = NextTaskId(), now = Clock.Now;
-            // The live parameters, not a copy: they change only when a step completes, and only answers to
-            // tasks of the current step are accepted, so every gradient applied was computed on exactly these
-            // values. (A worker still busy with a task of a finished step may see them change, but its answer
-            // is then late or stale and dropped.) Copying them for every step cost a pass over the model, ~1 % of a step.
-            Send(worker, id, taskId, block, new ComputeGradients(taskId, _version, _parameters, block, 1f / _stepSize, _stepShards.Length) { SentAt = now }, now);
+            _openTasks.Add(taskId);
+            Send(worker, id, taskId, block, new ComputeGradients(taskId, _version, _stepWeights, block, 1f / _stepSize, _stepShards.Length) { SentAt = now }, now);
         }
     }
 
@@ -103,6 +112,7 @@ public sealed partial class ParameterServer
     {
         if (!_running) return;
         long arrived = Clock.Now;
+        _openTasks.Remove(answer.TaskId);
         if (_abandoned.Remove(answer.TaskId, out var late))
         {
             _suspects.Remove(Sender);
@@ -175,6 +185,7 @@ public sealed partial class ParameterServer
         _trainer.Penalty.AddGradient(_layout, _parameters, sum);
         _optimizer.Step(_parameters, sum);
         VectorPool.Return(sum);
+        if (_openTasks.Count == 0 && !ReferenceEquals(_stepWeights, _parameters)) VectorPool.Return(_stepWeights);
         _telemetry?.StepEnded(_version + 1, gathered, combined, Clock.Now);
         _batchInEpoch++;
         AfterUpdate();
