@@ -139,23 +139,7 @@ internal static class ClusterSuite
             worker.ActorOf(Props.Create(() => new Echo(answer)), "echo");
             var address = ((ExtendedActorSystem)worker).Provider.DefaultAddress;
             var echo = server.ActorSelection(new RootActorPath(address) / "user" / "echo").ResolveOne(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-            void Once() => echo.Ask<GradientsComputed>(task, TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
-            for (int i = 0; i < 30; i++) Once();
-            var times = new List<double>();
-            long allocated = GC.GetTotalAllocatedBytes(precise: true);
-            int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
-            var all = Stopwatch.StartNew();
-            while (times.Count < 50 || all.Elapsed.TotalSeconds < 3 && times.Count < 1000)
-            {
-                long t0 = Stopwatch.GetTimestamp();
-                Once();
-                times.Add(1e6 * (Stopwatch.GetTimestamp() - t0) / Stopwatch.Frequency);
-            }
-            int n = times.Count;
-            double mb = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1e6 / n;
-            times.Sort();
-            return new RoundTripRow(n, ActorSuite.Median(times), times[(int)(0.9 * (n - 1))], mb,
-                100.0 * (GC.CollectionCount(0) - g0) / n, 100.0 * (GC.CollectionCount(1) - g1) / n, 100.0 * (GC.CollectionCount(2) - g2) / n);
+            return Measure(() => echo.Ask<GradientsComputed>(task, TimeSpan.FromSeconds(30)).GetAwaiter().GetResult());
         }
         finally
         {
@@ -210,6 +194,7 @@ internal static class ClusterSuite
         finally { listener.Stop(); }
     }
 
+    /// <summary>30 untimed, then at least 50 timed and at most 3 s (or 2,000) of round trips; allocations and collections per round trip.</summary>
     private static RoundTripRow Measure(Action once)
     {
         for (int i = 0; i < 30; i++) once();

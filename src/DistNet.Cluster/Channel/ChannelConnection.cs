@@ -13,6 +13,9 @@ namespace DistNet.Cluster.Channel;
 /// <summary>A vector channel could not be opened, was refused, or received something that is not a frame.</summary>
 public sealed class ChannelException(string message) : Exception(message);
 
+/// <summary>To the actor owning a connection, from its reader thread: the connection ended, and why.</summary>
+public sealed record ChannelClosed(string Reason);
+
 /// <summary>What a worker says when it opens its channel: who it is, for the ps's logs and membership.</summary>
 public sealed record ChannelHello(int WorkerId, string NodeAddress);
 

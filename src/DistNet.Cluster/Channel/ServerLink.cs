@@ -25,7 +25,7 @@ public sealed class ServerLink : ReceiveActor
     public ServerLink(ChannelEndpoint endpoint, ChannelHello hello, WorkerJob job, ChannelSettings settings)
     {
         (_endpoint, _hello, _job, _settings) = (endpoint, hello, job, settings);
-        Receive<WorkerLink.Closed>(closed =>
+        Receive<ChannelClosed>(closed =>
         {
             _log.Info("vector channel of worker {0} to the parameter server ended: {1}", _hello.WorkerId, closed.Reason);
             Context.Stop(Self);
@@ -64,7 +64,7 @@ public sealed class ServerLink : ReceiveActor
         }
         var worker = Context.ActorOf(Worker.Props(_hello.WorkerId, Self, _job).WithDispatcher(AkkaConfig.PinnedDispatcher), $"worker-{_hello.WorkerId}");
         var self = Self;
-        _connection.StartReading(message => worker.Tell(message, self), reason => self.Tell(new WorkerLink.Closed(reason)));
+        _connection.StartReading(message => worker.Tell(message, self), reason => self.Tell(new ChannelClosed(reason)));
     }
 
     protected override void PostStop() => _connection?.Dispose();

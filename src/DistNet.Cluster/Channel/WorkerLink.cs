@@ -16,12 +16,10 @@ public sealed class WorkerLink : ReceiveActor
     private readonly ChannelHello _hello;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public sealed record Closed(string Reason);
-
     public WorkerLink(ChannelConnection connection, ChannelHello hello, IActorRef server)
     {
         (_connection, _hello, _server) = (connection, hello, server);
-        Receive<Closed>(closed =>
+        Receive<ChannelClosed>(closed =>
         {
             _log.Warning("vector channel of worker {0} ({1}) ended: {2}", _hello.WorkerId, _connection.Peer, closed.Reason);
             Context.Stop(Self);
@@ -43,7 +41,7 @@ public sealed class WorkerLink : ReceiveActor
     protected override void PreStart()
     {
         var (self, server) = (Self, _server);
-        _connection.StartReading(message => server.Tell(message, self), reason => self.Tell(new Closed(reason)));
+        _connection.StartReading(message => server.Tell(message, self), reason => self.Tell(new ChannelClosed(reason)));
     }
 
     protected override void PostStop() => _connection.Dispose();
