@@ -61,5 +61,5 @@ public static class CliApp
 
     private static bool IsUserError(Exception e) =>
         e is UsageException or DataException or ModelFileException or FileNotFoundException or DirectoryNotFoundException
-            or UnauthorizedAccessException;
+            or UnauthorizedAccessException or DistNet.Cluster.Channel.ChannelException; // e.g. --vector-port already taken
 }

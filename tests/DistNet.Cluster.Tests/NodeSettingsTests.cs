@@ -13,6 +13,8 @@ public class NodeSettingsTests
         Assert.Equal(1, s.WorkersPerNode);
         Assert.Equal(1, s.MinWorkers);
         Assert.Equal(TimeSpan.FromSeconds(60), s.PsWait);
+        Assert.True(s.VectorChannel);
+        Assert.Equal(0, s.VectorPort);
         Assert.False(s.TlsEnabled);
         var config = NodeConfig.Reference;
         Assert.Equal(64L * 1024 * 1024, config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size"));
@@ -26,7 +28,7 @@ public class NodeSettingsTests
         {
             ["DISTNET_ROLE"] = "ps", ["DISTNET_HOST"] = "0.0.0.0", ["DISTNET_PORT"] = "4053",
             ["DISTNET_SEED_NODES"] = "a:1, b:2", ["DISTNET_WORKERS_PER_NODE"] = "3", ["DISTNET_MIN_WORKERS"] = "5",
-            ["DISTNET_PS_WAIT"] = "7",
+            ["DISTNET_PS_WAIT"] = "7", ["DISTNET_VECTOR_CHANNEL"] = "off", ["DISTNET_VECTOR_PORT"] = "4054",
         };
         var s = NodeSettings.FromEnvironment(NodeConfig.Reference, name => env.GetValueOrDefault(name));
         Assert.Equal((NodeRole.Ps, "0.0.0.0", 4053, 3, 5), (s.Role, s.Host, s.Port, s.WorkersPerNode, s.MinWorkers));
@@ -36,6 +38,8 @@ public class NodeSettingsTests
         Assert.Equal(["akka.tcp://distnet@a:1", "akka.tcp://distnet@b:2"], config.GetStringList("akka.cluster.seed-nodes"));
         Assert.Equal(["ps"], config.GetStringList("akka.cluster.roles"));
         Assert.Equal(TimeSpan.FromSeconds(7), config.GetTimeSpan("distnet.node.ps-wait"));
+        Assert.False(config.GetBoolean("distnet.node.vector-channel.enabled"));
+        Assert.Equal(4054, config.GetInt("distnet.node.vector-channel.port"));
     }
 
     [Theory]
@@ -52,6 +56,7 @@ public class NodeSettingsTests
     [Theory]
     [InlineData("DISTNET_PORT", "many", "DISTNET_PORT")]
     [InlineData("DISTNET_ROLE", "boss", "unknown role 'boss'")]
+    [InlineData("DISTNET_VECTOR_CHANNEL", "maybe", "DISTNET_VECTOR_CHANNEL='maybe' is not on or off")]
     public void Bad_environment_values_are_named(string name, string value, string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => NodeSettings.FromEnvironment(NodeConfig.Reference, n => n == name ? value : null));
@@ -66,6 +71,17 @@ public class NodeSettingsTests
         Assert.Contains("\"min-workers\" : 3", print.Output.Replace("min-workers : 3", "\"min-workers\" : 3"));
         Assert.Contains("4999", print.Output);
         Assert.Contains("maximum-frame-size", print.Output);
+
+        // The vector channel's port taken by something else: one line naming it, not an internal error.
+        using (var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            taken.Start();
+            int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+            var busy = CliRunner.Run(["node", "--role", "ps", "--port", "0", "--vector-port", port.ToString(), "--epochs", "1"]);
+            Assert.Equal(2, busy.ExitCode);
+            Assert.Contains($"cannot listen for vector channels on 127.0.0.1:{port}", busy.Error);
+            Assert.DoesNotContain("internal error", busy.Error);
+        }
 
         var worker = CliRunner.Run(["node", "--role", "worker"]);
         Assert.Equal(2, worker.ExitCode);
