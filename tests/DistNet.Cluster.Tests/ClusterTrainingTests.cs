@@ -71,7 +71,9 @@ public partial class ClusterTrainingTests
     public void A_killed_parameter_server_restarted_with_resume_finishes_the_same_model_with_the_same_workers()
     {
         using var dir = new TempDir();
-        int port = NodeProcess.FreePort(), port1 = NodeProcess.FreePort(), port2 = NodeProcess.FreePort();
+        // The ps on the lowest port, as docs/cluster.md advises: on a tie the split-brain resolver keeps the lowest address.
+        var ports = new[] { NodeProcess.FreePort(), NodeProcess.FreePort(), NodeProcess.FreePort() }.Order().ToArray();
+        var (port, port1, port2) = (ports[0], ports[1], ports[2]);
         string ps = $"akka.tcp://distnet@127.0.0.1:{port}";
         string[] job = [.. Job(dir.File("cluster.json"), 20), "--batch", "8", "--checkpoint-every", "50"];
         var first = new NodeProcess("ps", ["node", "--role", "ps", "--port", port.ToString(), "--min-workers", "2", .. job,
@@ -88,7 +90,8 @@ public partial class ClusterTrainingTests
         // The new ps joins the cluster the workers kept, through them, and takes the same port.
         using var second = new NodeProcess("ps again", ["node", "--role", "ps", "--port", port.ToString(), "--min-workers", "2", .. job,
             "--resume", dir.File("checkpoints"), "--seed-nodes", $"akka.tcp://distnet@127.0.0.1:{port1},akka.tcp://distnet@127.0.0.1:{port2}"]);
-        Assert.Equal(0, second.WaitForExit(Patience));
+        try { Assert.Equal(0, second.WaitForExit(Patience)); }
+        catch (TimeoutException e) { throw new TimeoutException($"{e.Message}\n--- worker 1:\n{w1.Output}\n--- worker 2:\n{w2.Output}"); }
         Assert.Matches(@"resumed from .*checkpoint-\d+\.dnck \(step [1-9]\d*", second.Output);
         Assert.Contains("every sample contributed exactly once", second.Output);
         Assert.Equal(0, w1.WaitForExit(Patience));

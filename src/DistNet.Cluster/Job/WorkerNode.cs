@@ -71,7 +71,7 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
         if (!member.HasRole("ps") || _started || _psAddress is not null) return;
         Timers.Cancel("ps-wait");
         _psAddress = member.Address;
-        Context.ActorSelection(new RootActorPath(member.Address) / "user" / JobHost.Name).Tell(new RequestJob(_workers));
+        AskForJob(member.Address);
     }
 
     private void StartWorkers(JobDescription job)
@@ -122,8 +122,11 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
 
     private void OnRejoin()
     {
-        if (!_started && PsUp()) Context.ActorSelection(new RootActorPath(_psAddress!) / "user" / JobHost.Name).Tell(new RequestJob(_workers));
+        if (!_started && PsUp()) AskForJob(_psAddress!);
     }
+
+    private void AskForJob(Address ps) =>
+        Context.ActorSelection(new RootActorPath(ps) / "user" / JobHost.Name).Tell(new RequestJob(_workers));
 
     private bool PsUp()
     {

@@ -56,13 +56,14 @@ public sealed partial class ParameterServer
             ? Math.Min(_distributed.Workers - _distributed.BackupWorkers, _stepShards.Length)
             : _stepShards.Length;
         _stepSize = size;
-        // One worker gets the live parameters: they change only when a step completes, and only answers
-        // to tasks of the current step are accepted, so every gradient applied was computed on exactly
-        // these values, and a copy would cost a pass over the model (~1 % of a step). Several workers get
-        // a copy: measured, sending them the live vector made 2-worker steps ~15 % slower (110k against
-        // 128k samples/s, 784-256-128-10, batch 128, 6 alternating rounds; docs/benchmarks.md), though why
-        // the cores sharing the optimiser's own array costs that much is not established.
-        _stepWeights = _workers.Count > 1 ? VectorPool.RentCopy(_parameters) : _parameters;
+        // A step handed to one worker carries the live parameters: they change only when a step completes,
+        // and only answers to tasks of the current step are accepted, so every gradient applied was computed
+        // on exactly these values, and a copy would cost a pass over the model (~1 % of a step). A step
+        // split among several workers carries a copy: measured, sending them the live vector made 2-worker
+        // steps ~15 % slower (110k against 128k samples/s, 784-256-128-10, batch 128, 6 alternating rounds;
+        // docs/benchmarks.md), though why the cores sharing the optimiser's own array costs that much is not established.
+        bool split = Math.Min(_workers.Count, _stepShards.Length) > 1;
+        _stepWeights = split ? VectorPool.RentCopy(_parameters) : _parameters;
         _openTasks.Clear();
         _telemetry?.StepBegan(Clock.Now);
         Distribute(_stepShards, avoid: HasBackupWorkers ? BusyWorkers : null);
