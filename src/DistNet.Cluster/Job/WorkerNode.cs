@@ -15,6 +15,9 @@ namespace DistNet.Cluster.Job;
 /// downed instead (it crashed or was cut off), the node stops its workers and waits
 /// `distnet.node.ps-wait` for a replacement ps (one restarted with --resume), then asks it for the
 /// job again: a crash of the ps costs the steps since its last checkpoint, not the run.
+/// The node asks for a job only once it is itself Up: the split-brain resolver does not count
+/// joining or weakly-up members, so a node that trained before it was Up could be downed with a
+/// crashed ps on a tie instead of outliving it.
 /// </summary>
 public sealed class WorkerNode : ReceiveActor, IWithTimers
 {
@@ -23,6 +26,8 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
     private readonly int _workers;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Address? _psAddress;
+    private Address? _psUp;
+    private bool _selfUp;
     private bool _started;
     private readonly TimeSpan _psWait = Context.System.Settings.Config.GetTimeSpan("distnet.node.ps-wait", TimeSpan.FromSeconds(60));
 
@@ -41,7 +46,7 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
             _log.Warning("the parameter server {0} is gone (downed); stopping this node's workers and waiting up to {1} s for a new one",
                 removed.Member.Address, _psWait.TotalSeconds);
             foreach (var child in Context.GetChildren()) Context.Stop(child);
-            (_started, _psAddress) = (false, null);
+            (_started, _psAddress, _psUp) = (false, null, null);
             Timers.StartSingleTimer("ps-wait", new PsWaitOver(), _psWait);
         });
         Receive<PsWaitOver>(_ =>
@@ -68,10 +73,12 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
 
     private void OnMemberUp(Member member)
     {
-        if (!member.HasRole("ps") || _started || _psAddress is not null) return;
+        if (member.UniqueAddress.Equals(Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress)) _selfUp = true;
+        else if (member.HasRole("ps")) _psUp = member.Address;
+        if (!_selfUp || _psUp is not { } ps || _started || _psAddress is not null) return;
         Timers.Cancel("ps-wait");
-        _psAddress = member.Address;
-        AskForJob(member.Address);
+        _psAddress = ps;
+        AskForJob(ps);
     }
 
     private void StartWorkers(JobDescription job)
