@@ -2,11 +2,13 @@
 # Cluster benchmark: serialization, steps/s over loopback against in process, bytes on the wire,
 # and the time to notice a killed worker (docs/benchmarks.md, "Cluster").
 #
-#   bench/cluster.sh [--parts LIST] [--rounds N] [--epochs E] [--failover-rounds N] [--data DIR] [--out DIR] [--wait-quiet S] [--env K=V]
+#   bench/cluster.sh [--parts LIST] [--rounds N] [--epochs E] [--ps-workers K] [--failover-rounds N] [--data DIR] [--out DIR] [--wait-quiet S] [--env K=V]
 #
 #   --parts LIST         any of serialization,throughput,failover (default: all three)
 #   --rounds N           throughput: back-to-back pairs (in process, cluster), order alternating (default 5)
 #   --epochs E           throughput: epochs per run (default 6; at least 3)
+#   --ps-workers K       throughput: of the cluster's 2 workers, K run in the ps's process (--ps-workers) and
+#                        2 − K in worker processes (default 0: a ps and 2 worker processes)
 #   --failover-rounds N  failover: kills per --task-timeout setting (default 3)
 #   --data DIR           Fashion-MNIST IDX directory (default /work/shared/data/fashion-mnist)
 #   --out DIR            keep the logs there (default: a temporary directory)
@@ -30,12 +32,13 @@ cd "$(dirname "$script")/.."
 source bench/lib.sh
 
 data=/work/shared/data/fashion-mnist
-parts=serialization,throughput,failover rounds=5 epochs=6 failover_rounds=3 out="" wait_quiet=0 node_env=()
+parts=serialization,throughput,failover rounds=5 epochs=6 ps_workers=0 failover_rounds=3 out="" wait_quiet=0 node_env=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --parts) parts="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --epochs) epochs="$2"; shift 2 ;;
+    --ps-workers) ps_workers="$2"; shift 2 ;;
     --failover-rounds) failover_rounds="$2"; shift 2 ;;
     --data) data="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
@@ -45,6 +48,7 @@ while [[ $# -gt 0 ]]; do
     *) echo "cluster.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
+[[ $ps_workers =~ ^[012]$ ]] || { echo "cluster.sh: --ps-workers must be 0, 1 or 2" >&2; exit 2; }
 (( epochs >= 3 )) || { echo "cluster.sh: --epochs must be at least 3 (epochs 1 and 2 warm up)" >&2; exit 2; }
 if [[ -z "$out" ]]; then out="$(mktemp -d)"; fi
 mkdir -p "$out"
@@ -100,16 +104,16 @@ if has_part serialization; then
   echo
 fi
 
-# Starts a ps and 2 workers; sets ps_pid, worker_pids, ps_log. Extra arguments go to the ps.
+# Starts a ps and 2 workers, LOCAL of them in the ps's process; sets ps_pid, worker_pids, ps_log. Extra arguments go to the ps.
 start_cluster() {
-  local tag=$1; shift
+  local tag=$1 local=$2; shift 2
   local port; port=$(free_port)
   ps_log="$out/$tag-ps.log"
-  "${distnet[@]}" node --role ps --port "$port" --min-workers 2 "$@" > >(stamp > "$ps_log") 2>&1 &
+  "${distnet[@]}" node --role ps --port "$port" --min-workers 2 --ps-workers "$local" "$@" > >(stamp > "$ps_log") 2>&1 &
   ps_pid=$!; pids+=("$ps_pid")
   wait_for_line "$ps_log" "waiting for" 30 "$ps_pid" || { echo "ps did not start; see $ps_log" >&2; return 1; }
   worker_pids=()
-  for i in 1 2; do
+  for i in $(seq $((local + 1)) 2); do
     "${distnet[@]}" node --seed-nodes "akka.tcp://distnet@127.0.0.1:$port" > >(stamp > "$out/$tag-worker-$i.log") 2>&1 &
     worker_pids+=($!); pids+=($!)
   done
@@ -126,7 +130,9 @@ ss_sample() {
 }
 
 if has_part throughput; then
-  echo "== throughput: 2 workers in process against a ps + 2 worker processes on 127.0.0.1 (global batch 256, 2 micro-shards)"
+  layout="a ps + 2 worker processes"; (( ps_workers == 1 )) && layout="a ps with 1 of the workers in its process + 1 worker process"
+  (( ps_workers == 2 )) && layout="a ps with both workers in its process"
+  echo "== throughput: 2 workers in process against $layout on 127.0.0.1 (global batch 256, 2 micro-shards)"
   wait_for_quiet "$wait_quiet"
   # samples/s of each epoch, in order
   epoch_rates() { sed -n 's/.*epoch *[0-9]*\/[0-9]* .* \([0-9,]*\) samples\/s.*/\1/p' "$1" | tr -d ,; }
@@ -140,7 +146,7 @@ if has_part throughput; then
       "${distnet[@]}" train --workers 2 --batch 256 --micro-shards 2 --epochs "$epochs" "${job[@]}" > "$out/round$round-inprocess.log" 2>&1
     }
     cluster() {
-      start_cluster "round$round" --batch 256 --micro-shards 2 --epochs "$epochs" "${job[@]}"
+      start_cluster "round$round" "$ps_workers" --batch 256 --micro-shards 2 --epochs "$epochs" "${job[@]}"
       declare -A sent=() received=()
       # One look at the ps's connections when its last epoch is reported (the counters are totals for the
       # run, and the connections close soon after, as the ps leaves): sampling all along cost the machine CPU.
@@ -164,8 +170,9 @@ if has_part throughput; then
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$load" "$a" "$b" "$ratio" "$bytes_sent" "$bytes_received" "$updates" "$tasks" "$a2" "$b2" >> "$results"
     echo "  round $round (load $load): steady (epochs 3..$epochs) in process ${a} samples/s, cluster ${b} samples/s, cluster / in process $ratio; epoch 2: ${a2} and ${b2}; ps sent $bytes_sent, received $bytes_received bytes in $updates updates ($tasks tasks)"
   done
-  "$python" - "$results" <<'PY'
+  "$python" - "$results" $((2 - ps_workers)) <<'PY'
 import csv, statistics, sys
+remote = int(sys.argv[2])
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 ok = [r for r in rows if r["in_process_samples_s"] and r["cluster_samples_s"]]
 if not ok: sys.exit("no complete round")
@@ -177,10 +184,11 @@ print(f"steady state, median of {len(ok)}: in process {a:,.0f} samples/s ({a/256
       f"cluster / in process {med(ratios):.3f} (rounds: {' '.join(f'{x:.2f}' for x in ratios)}); goal ≥ 0.8")
 warm = [float(r["cluster_epoch2"]) / float(r["in_process_epoch2"]) for r in ok if r["cluster_epoch2"] and r["in_process_epoch2"]]
 if warm: print(f"epoch 2 (warming up): cluster / in process {med(warm):.3f} (rounds: {' '.join(f'{x:.2f}' for x in warm)})")
-per = [(int(r["bytes_ps_sent"]) / int(r["updates"]) / 2, int(r["bytes_ps_received"]) / int(r["updates"]) / 2) for r in ok if int(r["updates"]) > 0]
+per = [(int(r["bytes_ps_sent"]) / int(r["updates"]) / remote, int(r["bytes_ps_received"]) / int(r["updates"]) / remote)
+       for r in ok if int(r["updates"]) > 0 and remote > 0]
 if per:
     s = med(x for x, _ in per); rcv = med(y for _, y in per)
-    print(f"bytes on the wire per step per worker (TCP payload, whole run incl. joining and gossip / updates / 2): "
+    print(f"bytes on the wire per step per worker process (TCP payload, whole run incl. joining and gossip / updates / {remote}): "
           f"ps → worker {s:,.0f}, worker → ps {rcv:,.0f}; minimum 4 × {P:,} = {vector:,} each way "
           f"({s / vector:.4f}× and {rcv / vector:.4f}×)")
 PY
@@ -196,7 +204,7 @@ if has_part failover; then
     for round in $(seq 1 "$failover_rounds"); do
       extra=(); [[ $timeout != default ]] && extra=(--task-timeout "$timeout")
       tag="failover-$timeout-$round"
-      start_cluster "$tag" --batch 256 --micro-shards 2 --epochs 100 "${job[@]}" "${extra[@]}"
+      start_cluster "$tag" 0 --batch 256 --micro-shards 2 --epochs 100 "${job[@]}" "${extra[@]}"
       if ! wait_for_line "$ps_log" "epoch +1/" 90 "$ps_pid"; then echo "  $tag: training did not start; see $ps_log"; stop_cluster; continue; fi
       sleep 1
       kill -KILL "${worker_pids[1]}"; killed=$EPOCHREALTIME
@@ -213,8 +221,9 @@ if has_part failover; then
       echo "  --task-timeout $timeout, round $round: kill at $killed; 'did not answer' after ${no_answer} s, 'lost' after ${lost} s"
     done
   done
-  "$python" - "$results" <<'PY'
+  "$python" - "$results" $((2 - ps_workers)) <<'PY'
 import csv, statistics, sys
+remote = int(sys.argv[2])
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 for t in ("2", "default"):
     rs = [r for r in rows if r["timeout"] == t]

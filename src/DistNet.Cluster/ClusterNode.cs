@@ -11,6 +11,7 @@ using DistNet.Training.Faults;
 using DistNet.Training.Hosting;
 using DistNet.Training.Server;
 using DistNet.Training.Telemetry;
+using DistNet.Training.Workers;
 
 namespace DistNet.Cluster;
 
@@ -33,18 +34,29 @@ public static class ClusterNode
         return ActorSystem.Create(SystemName, setup);
     }
 
-    /// <summary>Runs training on the ps node until it finishes, then leaves the cluster.</summary>
-    public static async Task<DistributedResult> RunParameterServer(ActorSystem system, NodeSettings settings, Mlp model, int trainingSamples,
+    /// <summary>
+    /// Runs training on the ps node until it finishes, then leaves the cluster. With --ps-workers N the
+    /// ps also runs workers 0..N−1 itself, on the training data it already holds: on a small cluster no
+    /// machine is left to the server alone, and those workers' vectors never leave the process.
+    /// </summary>
+    public static async Task<DistributedResult> RunParameterServer(ActorSystem system, NodeSettings settings, Mlp model, Dataset train,
         Dataset validation, TrainerSettings trainer, DistributedSettings distributed, JobDescription template,
         ITrainingObserver? observer = null, RunTelemetry? telemetry = null, FaultInjector? injector = null, CheckpointSettings? checkpoints = null)
     {
         // Worker processes are not the ps's to stop or start: a plan's kill-worker and the worker-side
         // faults (slow, corrupt) need in-process workers; message faults, partitions and crashes act here.
-        var server = TrainingServer.Start(system, new ServerSetup(model, trainingSamples, validation, trainer, distributed, observer, telemetry,
-            injector, checkpoints));
+        // As in `distnet train`: in a plain sync run the server has nothing to do while workers compute,
+        // so it takes turns with its first own worker on one thread instead of waking another per step.
+        bool share = settings.PsWorkers > 0 && distributed.Mode == TrainingMode.Sync && distributed.BackupWorkers == 0 && injector is null;
+        var server = TrainingServer.Start(system, new ServerSetup(model, train.Count, validation, trainer, distributed, observer, telemetry,
+            injector, checkpoints), share ? AkkaConfig.SharedDispatcher : AkkaConfig.PinnedDispatcher);
         var channel = OpenVectorChannel(system, settings, server);
         if (channel is not null) observer?.OnNotice($"vector channel listening on {channel.Host}:{channel.Port}");
-        system.ActorOf(JobHost.Props(template with { Server = server, Channel = channel }), JobHost.Name);
+        var job = new WorkerJob(model.Architecture, train, trainer.Penalty, trainer.Optimizer);
+        for (int id = 0; id < settings.PsWorkers; id++)
+            system.ActorOf(Worker.Props(id, server, job).WithDispatcher(share && id == 0 ? AkkaConfig.SharedDispatcher : AkkaConfig.PinnedDispatcher),
+                $"worker-{id}");
+        system.ActorOf(JobHost.Props(template with { Server = server, Channel = channel, FirstWorkerId = settings.PsWorkers }), JobHost.Name);
         try
         {
             return await TrainingServer.Train(server, model.Architecture).ConfigureAwait(false);

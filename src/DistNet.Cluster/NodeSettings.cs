@@ -7,7 +7,7 @@ public enum NodeRole { Ps, Worker }
 /// <summary>
 /// How a cluster node starts. One story for configuration: reference.conf holds the defaults,
 /// environment variables (DISTNET_ROLE, DISTNET_HOST, DISTNET_PORT, DISTNET_PUBLIC_HOST,
-/// DISTNET_SEED_NODES, DISTNET_WORKERS_PER_NODE, DISTNET_MIN_WORKERS, DISTNET_PS_WAIT,
+/// DISTNET_SEED_NODES, DISTNET_WORKERS_PER_NODE, DISTNET_PS_WORKERS, DISTNET_MIN_WORKERS, DISTNET_PS_WAIT,
 /// DISTNET_VECTOR_CHANNEL, DISTNET_VECTOR_PORT, DISTNET_TLS_CERT, DISTNET_TLS_KEY) override them, and command-line options override both.
 /// </summary>
 public sealed record NodeSettings
@@ -18,6 +18,8 @@ public sealed record NodeSettings
     public string PublicHost { get; init; } = "";
     public string[] SeedNodes { get; init; } = [];
     public int WorkersPerNode { get; init; } = 1;
+    /// <summary>ps: worker actors in the ps's own process, beside the server; their vectors never leave the process.</summary>
+    public int PsWorkers { get; init; }
     public int MinWorkers { get; init; } = 1;
     /// <summary>How long a worker node whose ps was downed waits for a new one (one started with --resume).</summary>
     public TimeSpan PsWait { get; init; } = TimeSpan.FromSeconds(60);
@@ -41,6 +43,7 @@ public sealed record NodeSettings
             PublicHost = node.GetString("public-host", ""),
             SeedNodes = node.GetStringList("seed-nodes").ToArray(),
             WorkersPerNode = node.GetInt("workers-per-node"),
+            PsWorkers = node.GetInt("ps-workers", 0),
             MinWorkers = node.GetInt("min-workers"),
             PsWait = node.GetTimeSpan("ps-wait"),
             VectorChannel = node.GetBoolean("vector-channel.enabled", true),
@@ -64,6 +67,7 @@ public sealed record NodeSettings
             PublicHost = Env("DISTNET_PUBLIC_HOST") ?? s.PublicHost,
             SeedNodes = Env("DISTNET_SEED_NODES") is { } seeds ? SplitList(seeds) : s.SeedNodes,
             WorkersPerNode = Env("DISTNET_WORKERS_PER_NODE") is { } w ? ParseInt(w, "DISTNET_WORKERS_PER_NODE") : s.WorkersPerNode,
+            PsWorkers = Env("DISTNET_PS_WORKERS") is { } p ? ParseInt(p, "DISTNET_PS_WORKERS") : s.PsWorkers,
             MinWorkers = Env("DISTNET_MIN_WORKERS") is { } m ? ParseInt(m, "DISTNET_MIN_WORKERS") : s.MinWorkers,
             PsWait = Env("DISTNET_PS_WAIT") is { } wait ? TimeSpan.FromSeconds(ParseInt(wait, "DISTNET_PS_WAIT")) : s.PsWait,
             VectorChannel = Env("DISTNET_VECTOR_CHANNEL") is { } channel ? ParseSwitch(channel, "DISTNET_VECTOR_CHANNEL") : s.VectorChannel,
@@ -78,6 +82,7 @@ public sealed record NodeSettings
         if (Port is < 0 or > 65535) throw new ArgumentException($"port {Port} is not in 0..65535");
         if (VectorPort is < 0 or > 65535) throw new ArgumentException($"vector port {VectorPort} is not in 0..65535");
         if (WorkersPerNode < 1) throw new ArgumentException("--workers-per-node must be at least 1");
+        if (PsWorkers < 0) throw new ArgumentException("--ps-workers cannot be negative");
         if (MinWorkers < 1) throw new ArgumentException("--min-workers must be at least 1");
         if (PsWait <= TimeSpan.Zero) throw new ArgumentException("--ps-wait must be at least 1 second");
         if (TlsCert.Length > 0 != TlsKey.Length > 0) throw new ArgumentException("TLS needs both --tls-cert and --tls-key");
@@ -116,6 +121,7 @@ public sealed record NodeSettings
               public-host = {{Quote(PublicHost)}}
               seed-nodes = [{{seeds}}]
               workers-per-node = {{WorkersPerNode}}
+              ps-workers = {{PsWorkers}}
               min-workers = {{MinWorkers}}
               ps-wait = {{(long)PsWait.TotalSeconds}}s
               vector-channel { enabled = {{(VectorChannel ? "on" : "off")}}, port = {{VectorPort}} }

@@ -36,6 +36,26 @@ public partial class ClusterTrainingTests
     }
 
     [Fact]
+    public void A_server_with_a_worker_of_its_own_and_one_worker_process_train_the_same_model_as_two_workers_in_process()
+    {
+        using var dir = new TempDir();
+        int port = NodeProcess.FreePort();
+        using var ps = new NodeProcess("ps", ["node", "--role", "ps", "--port", port.ToString(), "--ps-workers", "1", "--min-workers", "2",
+            .. Job(dir.File("cluster.json"), 3)]);
+        ps.WaitFor("waiting for 2 workers (1 of them in this process)", Patience);
+        using var w1 = new NodeProcess("worker 1", "node", "--seed-nodes", $"akka.tcp://distnet@127.0.0.1:{port}");
+        Assert.Equal(0, ps.WaitForExit(Patience));
+        Assert.Contains("exactly once in each of 3 epochs", ps.Output);
+        // Worker 0 is the ps's own; the worker process gets the next id, and both did work.
+        Assert.Matches(@"0: [1-9]\d*.*1: [1-9]\d*", ps.WaitFor("tasks per worker:", TimeSpan.Zero));
+        Assert.Equal(0, w1.WaitForExit(Patience));
+
+        var local = CliRunner.Run(["train", "--workers", "2", .. Job(dir.File("local.json"), 3)]);
+        Assert.True(local.ExitCode == 0, local.Error);
+        Assert.Equal(File.ReadAllBytes(dir.File("local.json")), File.ReadAllBytes(dir.File("cluster.json")));
+    }
+
+    [Fact]
     public void A_worker_killed_mid_training_is_noticed_its_shards_reassigned_and_a_fresh_worker_joins()
     {
         using var dir = new TempDir();

@@ -11,6 +11,7 @@ public class NodeSettingsTests
         Assert.Equal(0, s.Port);
         Assert.Empty(s.SeedNodes);
         Assert.Equal(1, s.WorkersPerNode);
+        Assert.Equal(0, s.PsWorkers);
         Assert.Equal(1, s.MinWorkers);
         Assert.Equal(TimeSpan.FromSeconds(60), s.PsWait);
         Assert.True(s.VectorChannel);
@@ -28,7 +29,7 @@ public class NodeSettingsTests
         {
             ["DISTNET_ROLE"] = "ps", ["DISTNET_HOST"] = "0.0.0.0", ["DISTNET_PORT"] = "4053",
             ["DISTNET_SEED_NODES"] = "a:1, b:2", ["DISTNET_WORKERS_PER_NODE"] = "3", ["DISTNET_MIN_WORKERS"] = "5",
-            ["DISTNET_PS_WAIT"] = "7", ["DISTNET_VECTOR_CHANNEL"] = "off", ["DISTNET_VECTOR_PORT"] = "4054",
+            ["DISTNET_PS_WAIT"] = "7", ["DISTNET_VECTOR_CHANNEL"] = "off", ["DISTNET_VECTOR_PORT"] = "4054", ["DISTNET_PS_WORKERS"] = "2",
         };
         var s = NodeSettings.FromEnvironment(NodeConfig.Reference, name => env.GetValueOrDefault(name));
         Assert.Equal((NodeRole.Ps, "0.0.0.0", 4053, 3, 5), (s.Role, s.Host, s.Port, s.WorkersPerNode, s.MinWorkers));
@@ -40,6 +41,8 @@ public class NodeSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(7), config.GetTimeSpan("distnet.node.ps-wait"));
         Assert.False(config.GetBoolean("distnet.node.vector-channel.enabled"));
         Assert.Equal(4054, config.GetInt("distnet.node.vector-channel.port"));
+        Assert.Equal(2, s.PsWorkers);
+        Assert.Equal(2, config.GetInt("distnet.node.ps-workers"));
     }
 
     [Theory]

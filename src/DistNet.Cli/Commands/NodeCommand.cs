@@ -22,6 +22,7 @@ public static class NodeCommand
         var publicHost = new Option<string?>("--public-host") { Description = "Address other nodes reach this one at, if not --host [DISTNET_PUBLIC_HOST]" };
         var seeds = new Option<string?>("--seed-nodes") { Description = "Comma-separated akka.tcp://distnet@HOST:PORT, the ps first [DISTNET_SEED_NODES]" };
         var perNode = new Option<int?>("--workers-per-node") { Description = "Worker actors on this node [DISTNET_WORKERS_PER_NODE; default 1]" };
+        var psWorkers = new Option<int?>("--ps-workers") { Description = "ps: worker actors in the ps's own process, counted toward --min-workers [DISTNET_PS_WORKERS; default 0]" };
         var minWorkers = new Option<int?>("--min-workers") { Description = "ps: start training when this many workers have registered [DISTNET_MIN_WORKERS; default 1]" };
         var psWait = new Option<int?>("--ps-wait") { Description = "worker: seconds to wait for a new ps when the ps was downed (crashed) [DISTNET_PS_WAIT; default 60]" };
         var vectorChannel = new Option<string?>("--vector-channel") { Description = "ps: on = weights and gradients on a TCP connection per worker, off = through Akka.Remote [DISTNET_VECTOR_CHANNEL; default on]" };
@@ -32,7 +33,7 @@ public static class NodeCommand
 
         var command = new Command("node", "Run a cluster node: the parameter server (--role ps, with the training options) or a worker")
         {
-            role, host, port, publicHost, seeds, perNode, minWorkers, psWait, vectorChannel, vectorPort, tlsCert, tlsKey, printConfig,
+            role, host, port, publicHost, seeds, perNode, psWorkers, minWorkers, psWait, vectorChannel, vectorPort, tlsCert, tlsKey, printConfig,
         };
         foreach (var option in training.All) command.Add(option);
 
@@ -50,6 +51,7 @@ public static class NodeCommand
                     PublicHost = parse.GetValue(publicHost) ?? env.PublicHost,
                     SeedNodes = parse.GetValue(seeds) is { } s ? NodeSettings.SplitList(s) : env.SeedNodes,
                     WorkersPerNode = parse.GetValue(perNode) ?? env.WorkersPerNode,
+                    PsWorkers = parse.GetValue(psWorkers) ?? env.PsWorkers,
                     MinWorkers = parse.GetValue(minWorkers) ?? env.MinWorkers,
                     PsWait = parse.GetValue(psWait) is { } wait ? TimeSpan.FromSeconds(wait) : env.PsWait,
                     VectorChannel = parse.GetValue(vectorChannel) is { } vc ? NodeSettings.ParseSwitch(vc, "--vector-channel") : env.VectorChannel,
@@ -90,9 +92,10 @@ public static class NodeCommand
                 request.DataOptions.Test, request.DataOptions.Samples, request.DataOptions.Noise, request.DataOptions.LabelColumn,
                 start.Network.Architecture, start.InputTransform?.Offset, start.InputTransform?.Scale,
                 request.Trainer.Penalty, request.Trainer.Optimizer, 0, ActorRefs.Nobody);
-            output.WriteLine($"ps node {cluster.SelfAddress}: waiting for {settings.MinWorkers} worker{(settings.MinWorkers == 1 ? "" : "s")}");
+            output.WriteLine($"ps node {cluster.SelfAddress}: waiting for {settings.MinWorkers} worker{(settings.MinWorkers == 1 ? "" : "s")}" +
+                (settings.PsWorkers > 0 ? $" ({settings.PsWorkers} of them in this process)" : ""));
             return TrainingRun.Execute(request, output, $"cluster ps at {cluster.SelfAddress}",
-                (observer, telemetry, injector) => ClusterNode.RunParameterServer(system, settings, start.Network, request.Prepared.Train.Count,
+                (observer, telemetry, injector) => ClusterNode.RunParameterServer(system, settings, start.Network, request.Prepared.Train,
                     request.Prepared.Validation, request.Trainer, request.Distributed, template, observer, telemetry, injector, request.Checkpoints)
                     .GetAwaiter().GetResult());
         });

@@ -11,8 +11,10 @@ public sealed class JobHost : ReceiveActor
     public const string Name = "job";
     private int _nextWorkerId;
 
+    /// <param name="template">The job; its FirstWorkerId is the first id to hand out (the ps's own workers take those below).</param>
     public JobHost(JobDescription template)
     {
+        _nextWorkerId = template.FirstWorkerId;
         Receive<RequestJob>(request =>
         {
             Sender.Tell(template with { FirstWorkerId = _nextWorkerId });
