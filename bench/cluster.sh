@@ -21,7 +21,7 @@
 #   --hidden 256,128 --batch 256 --micro-shards 2 --epochs E --validation 0 --lr 0.1 (128 samples per
 #   worker and step). Two figures per run: samples/s of epoch 2 (still warming up: the JIT's tiers, three
 #   processes on two cores) and the steady state, the median of epochs 3..E. Bytes on the wire:
-#   the ps's TCP connections (ss -ti: bytes_sent, bytes_received), sampled until it prints its summary.
+#   the ps's TCP connections (ss -ti: bytes_sent, bytes_received), read once as it reports its last epoch.
 # failover: a ps and 2 workers training (--epochs 100); once epoch 1 is done, kill -9 of the second
 #   worker; the time from the kill to the ps's "did not answer" and "lost" notes (lines timestamped
 #   here as they arrive), with --task-timeout 2 and with the default (30 s).
@@ -70,6 +70,18 @@ trap cleanup EXIT INT TERM
 
 # Prefix every line with the wall-clock time it arrived at (seconds since the epoch, µs).
 stamp() { while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done; }
+# stamp_ps PIDFILE SSFILE: stamp, and at the last epoch's line one look at the ps's connections (ss_sample):
+# the counters are totals for the run, and the connections close soon after, as the ps leaves. Nothing
+# polls while the cluster trains: starting a process costs ~4 ms of CPU on this VM (fork and exec under
+# a paravirtualised kernel), and polling with grep and sleep every 50 ms took a tenth of a core from the
+# cluster and none from the in-process run it is compared with.
+stamp_ps() {
+  local pidfile=$1 ssfile=$2 line
+  while IFS= read -r line; do
+    printf '%s %s\n' "$EPOCHREALTIME" "$line"
+    if [[ $line =~ epoch\ +$epochs/$epochs\  ]]; then ss_sample "$(< "$pidfile")" > "$ssfile"; fi
+  done
+}
 
 
 
@@ -105,12 +117,15 @@ if has_part serialization; then
 fi
 
 # Starts a ps and 2 workers, LOCAL of them in the ps's process; sets ps_pid, worker_pids, ps_log. Extra arguments go to the ps.
+# The ps's output goes through stamp_ps, which also takes the one ss sample (see ss_sample) when the last epoch is reported.
 start_cluster() {
   local tag=$1 local=$2; shift 2
   local port; port=$(free_port)
-  ps_log="$out/$tag-ps.log"
-  "${distnet[@]}" node --role ps --port "$port" --min-workers 2 --ps-workers "$local" "$@" > >(stamp > "$ps_log") 2>&1 &
-  ps_pid=$!; pids+=("$ps_pid")
+  ps_log="$out/$tag-ps.log" ss_file="$out/$tag-ss.txt"
+  rm -f "$ss_file" "$out/$tag-ps.pid"
+  "${distnet[@]}" node --role ps --port "$port" --min-workers 2 --ps-workers "$local" "$@" \
+    > >(stamp_ps "$out/$tag-ps.pid" "$ss_file" > "$ps_log") 2>&1 &
+  ps_pid=$!; pids+=("$ps_pid"); echo "$ps_pid" > "$out/$tag-ps.pid"
   wait_for_line "$ps_log" "waiting for" 30 "$ps_pid" || { echo "ps did not start; see $ps_log" >&2; return 1; }
   worker_pids=()
   for i in $(seq $((local + 1)) 2); do
@@ -147,16 +162,18 @@ if has_part throughput; then
     }
     cluster() {
       start_cluster "round$round" "$ps_workers" --batch 256 --micro-shards 2 --epochs "$epochs" "${job[@]}"
+      # The ps ends on its own after its last epoch; waiting for it costs no CPU. A watchdog stops a hung run.
+      ( trap 'kill "$nap" 2>/dev/null; exit 0' TERM; sleep 600 & nap=$!; wait "$nap"; kill -TERM "$ps_pid" 2>/dev/null ) &
+      local watchdog=$!
+      wait "$ps_pid" 2>/dev/null || true
+      kill -TERM "$watchdog" 2>/dev/null || true
+      wait_for_line "$ps_log" " updates, " 10 || true   # the stamping of the ps's last lines may lag its exit
+      stop_cluster
       declare -A sent=() received=()
-      # One look at the ps's connections when its last epoch is reported (the counters are totals for the
-      # run, and the connections close soon after, as the ps leaves): sampling all along cost the machine CPU.
-      while kill -0 "$ps_pid" 2>/dev/null && ! grep -qE "epoch +$epochs/$epochs " "$ps_log"; do sleep 0.05; done
       while read -r a b s r; do
         if [[ -z "$a" ]]; then continue; fi
         sent["$a $b"]=$s; received["$a $b"]=$r
-      done < <(ss_sample "$ps_pid")
-      wait_for_line "$ps_log" "^[0-9.]+ test:" 30 "$ps_pid" || true
-      stop_cluster
+      done < <(cat "$ss_file" 2>/dev/null)
       bytes_sent=0 bytes_received=0
       for k in "${!sent[@]}"; do bytes_sent=$((bytes_sent + sent[$k])); bytes_received=$((bytes_received + received[$k])); done
     }

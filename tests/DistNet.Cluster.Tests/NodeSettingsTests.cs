@@ -69,8 +69,9 @@ public class NodeSettingsTests
     [Fact]
     public void Print_config_shows_the_effective_settings_and_bad_ones_are_one_line_errors()
     {
-        var print = CliRunner.Run(["node", "--role", "ps", "--port", "4999", "--min-workers", "3", "--print-config"]);
+        var print = CliRunner.Run(["node", "--role", "ps", "--port", "4999", "--min-workers", "3", "--ps-workers", "2", "--print-config"]);
         Assert.Equal(0, print.ExitCode);
+        Assert.Matches("\"?ps-workers\"? : 2", print.Output);
         Assert.Contains("\"min-workers\" : 3", print.Output.Replace("min-workers : 3", "\"min-workers\" : 3"));
         Assert.Contains("4999", print.Output);
         Assert.Contains("maximum-frame-size", print.Output);
@@ -95,5 +96,8 @@ public class NodeSettingsTests
         var tls = CliRunner.Run(["node", "--role", "ps", "--tls-cert", "/no/such.crt", "--print-config"]);
         Assert.Equal(2, tls.ExitCode);
         Assert.Contains("--tls-key", tls.Error);
+        var negative = CliRunner.Run(["node", "--role", "ps", "--ps-workers", "-1", "--print-config"]);
+        Assert.Equal(2, negative.ExitCode);
+        Assert.Contains("--ps-workers cannot be negative", negative.Error);
     }
 }
