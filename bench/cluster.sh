@@ -15,7 +15,9 @@
 #   --wait-quiet S       wait up to S seconds for a moment when other processes use < 10% of the CPUs,
 #                        before each part and each throughput round
 #   --env K=V            set this environment variable for every distnet process (repeatable), e.g.
-#                        --env DOTNET_GCgen0size=0x4000000 (an experiment: the GC's gen0 budget, 64 MB)
+#                        --env DOTNET_GCgen0size=0x4000000 (an experiment: the GC's gen0 budget, 64 MB).
+#                        Every distnet process here, in process and on the cluster, starts with
+#                        DOTNET_TieredCompilation=0, as deploy/ runs nodes; --env DOTNET_TieredCompilation=1 undoes it
 #
 # throughput: `distnet train --workers 2` against a ps and 2 worker processes on 127.0.0.1, both with
 #   --hidden 256,128 --batch 256 --micro-shards 2 --epochs E --validation 0 --lr 0.1 (128 samples per
@@ -32,7 +34,7 @@ cd "$(dirname "$script")/.."
 source bench/lib.sh
 
 data=/work/shared/data/fashion-mnist
-parts=serialization,throughput,failover rounds=5 epochs=6 ps_workers=0 failover_rounds=3 out="" wait_quiet=0 node_env=()
+parts=serialization,throughput,failover rounds=5 epochs=6 ps_workers=0 failover_rounds=3 out="" wait_quiet=0 node_env=(DOTNET_TieredCompilation=0)
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --parts) parts="$2"; shift 2 ;;

@@ -10,7 +10,8 @@ port=${DISTNET_PORT:-4053}
 logs=${DISTNET_LOGS:-$(mktemp -d)}
 
 dotnet build src/DistNet.Cli -c Release -v quiet -nologo >/dev/null
-distnet=(dotnet "src/DistNet.Cli/bin/Release/net10.0/distnet.dll")
+# Nodes JIT once, fully optimised (docs/cluster.md, "Runtime settings"); set DOTNET_TieredCompilation=1 to compare.
+distnet=(env "DOTNET_TieredCompilation=${DOTNET_TieredCompilation:-0}" dotnet "src/DistNet.Cli/bin/Release/net10.0/distnet.dll")
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
