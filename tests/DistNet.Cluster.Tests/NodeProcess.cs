@@ -14,6 +14,10 @@ public sealed class NodeProcess : IDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly SemaphoreSlim _newLine = new(0);
+    private long _lastLineTicks = DateTime.UtcNow.Ticks;
+
+    /// <summary>No run in these tests should take longer than this, however steadily it progresses.</summary>
+    private static readonly TimeSpan Cap = TimeSpan.FromMinutes(10);
 
     public NodeProcess(string name, params string[] args)
     {
@@ -44,6 +48,7 @@ public sealed class NodeProcess : IDisposable
     {
         if (line is null) return;
         _lines.Enqueue(line);
+        Interlocked.Exchange(ref _lastLineTicks, DateTime.UtcNow.Ticks);
         _newLine.Release();
     }
 
@@ -62,10 +67,21 @@ public sealed class NodeProcess : IDisposable
         }
     }
 
-    public int WaitForExit(TimeSpan timeout)
+    /// <summary>
+    /// Waits for the process to end, as long as it makes progress: it fails when nothing has been
+    /// printed for <paramref name="quiet"/> since the wait began (a hung node), not when a loaded machine makes a long
+    /// training run slow (a ps prints every epoch).
+    /// </summary>
+    public int WaitForExit(TimeSpan quiet)
     {
-        if (!_process.WaitForExit(timeout))
-            throw new TimeoutException($"{Name} still running after {timeout}. Output:\n{Output}");
+        var started = DateTime.UtcNow;
+        while (!_process.WaitForExit(TimeSpan.FromSeconds(1)))
+        {
+            var lastLine = new DateTime(Interlocked.Read(ref _lastLineTicks), DateTimeKind.Utc);
+            var silent = DateTime.UtcNow - (lastLine > started ? lastLine : started);
+            if (silent > quiet || DateTime.UtcNow - started > Cap)
+                throw new TimeoutException($"{Name} still running, silent for {silent.TotalSeconds:F0} s (waited {(DateTime.UtcNow - started).TotalSeconds:F0} s). Output:\n{Output}");
+        }
         _process.WaitForExit(); // flush the output readers
         return _process.ExitCode;
     }
