@@ -30,9 +30,7 @@ public partial class ClusterTrainingTests
         AssertMeasuredAcrossProcesses(dir, ps.Output);
         Assert.Equal(vectorChannel == "on", ps.Output.Contains("vector channel listening on 127.0.0.1:"));
 
-        var local = CliRunner.Run(["train", "--workers", "2", .. Job(dir.File("local.json"), 3)]);
-        Assert.True(local.ExitCode == 0, local.Error);
-        Assert.Equal(File.ReadAllBytes(dir.File("local.json")), File.ReadAllBytes(dir.File("cluster.json")));
+        AssertSameModelAsTwoWorkersInProcess(dir, 3);
     }
 
     [Fact]
@@ -50,9 +48,7 @@ public partial class ClusterTrainingTests
         Assert.Matches(@"0: [1-9]\d*.*1: [1-9]\d*", ps.WaitFor("tasks per worker:", TimeSpan.Zero));
         Assert.Equal(0, w1.WaitForExit(Patience));
 
-        var local = CliRunner.Run(["train", "--workers", "2", .. Job(dir.File("local.json"), 3)]);
-        Assert.True(local.ExitCode == 0, local.Error);
-        Assert.Equal(File.ReadAllBytes(dir.File("local.json")), File.ReadAllBytes(dir.File("cluster.json")));
+        AssertSameModelAsTwoWorkersInProcess(dir, 3);
     }
 
     [Fact]
@@ -82,9 +78,7 @@ public partial class ClusterTrainingTests
         var perWorker = ps.WaitFor("tasks per worker:", TimeSpan.Zero);
         Assert.Matches(@"2: [1-9]\d*", perWorker);
 
-        var local = CliRunner.Run(["train", "--workers", "2", .. Job(dir.File("local.json"), 300), "--batch", "8"]);
-        Assert.True(local.ExitCode == 0, local.Error);
-        Assert.Equal(File.ReadAllBytes(dir.File("local.json")), File.ReadAllBytes(dir.File("cluster.json")));
+        AssertSameModelAsTwoWorkersInProcess(dir, 300, "--batch", "8");
     }
 
     [Fact]
@@ -117,14 +111,20 @@ public partial class ClusterTrainingTests
         Assert.Equal(0, w1.WaitForExit(Patience));
         Assert.Equal(0, w2.WaitForExit(Patience));
 
-        var local = CliRunner.Run(["train", "--workers", "2", .. Job(dir.File("local.json"), 20), "--batch", "8"]);
-        Assert.True(local.ExitCode == 0, local.Error);
-        Assert.Equal(File.ReadAllBytes(dir.File("local.json")), File.ReadAllBytes(dir.File("cluster.json")));
+        AssertSameModelAsTwoWorkersInProcess(dir, 20, "--batch", "8");
     }
 }
 
 public partial class ClusterTrainingTests
 {
+    /// <summary>The cluster's model file (cluster.json) is byte for byte that of `distnet train --workers 2` with the same options.</summary>
+    private static void AssertSameModelAsTwoWorkersInProcess(TempDir dir, int epochs, params string[] options)
+    {
+        var local = CliRunner.Run(["train", "--workers", "2", .. Job(dir.File("local.json"), epochs), .. options]);
+        Assert.True(local.ExitCode == 0, local.Error);
+        Assert.Equal(File.ReadAllBytes(dir.File("local.json")), File.ReadAllBytes(dir.File("cluster.json")));
+    }
+
     /// <summary>
     /// Across processes the vector serializer supplies exact byte counts and codec times, and the wire
     /// time is estimated; mailbox time (which needs one clock) is not reported.
