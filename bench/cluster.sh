@@ -75,7 +75,7 @@ stamp() { while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line";
 # stamp_ps PIDFILE SSFILE: stamp, and at the last epoch's line one look at the ps's connections (ss_sample):
 # the counters are totals for the run, and the connections close soon after, as the ps leaves. Nothing
 # polls while the cluster trains: starting a process costs ~4 ms of CPU on this VM (fork and exec under
-# a paravirtualised kernel), and polling with grep and sleep every 50 ms took a tenth of a core from the
+# a paravirtualised kernel), and polling with grep and sleep every 50 ms took about a sixth of a core from the
 # cluster and none from the in-process run it is compared with.
 stamp_ps() {
   local pidfile=$1 ssfile=$2 line
@@ -175,7 +175,7 @@ if has_part throughput; then
       while read -r a b s r; do
         if [[ -z "$a" ]]; then continue; fi
         sent["$a $b"]=$s; received["$a $b"]=$r
-      done < <(cat "$ss_file" 2>/dev/null)
+      done < <([[ -f $ss_file ]] && cat "$ss_file")
       bytes_sent=0 bytes_received=0
       for k in "${!sent[@]}"; do bytes_sent=$((bytes_sent + sent[$k])); bytes_received=$((bytes_received + received[$k])); done
     }
