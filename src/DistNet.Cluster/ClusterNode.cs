@@ -45,9 +45,8 @@ public static class ClusterNode
     {
         // Worker processes are not the ps's to stop or start: a plan's kill-worker and the worker-side
         // faults (slow, corrupt) need in-process workers; message faults, partitions and crashes act here.
-        // As in `distnet train`: in a plain sync run the server has nothing to do while workers compute,
-        // so it takes turns with its first own worker on one thread instead of waking another per step.
-        bool share = settings.PsWorkers > 0 && distributed.Mode == TrainingMode.Sync && distributed.BackupWorkers == 0 && injector is null;
+        // As in `distnet train`: the server takes turns with its first own worker on one thread when it can.
+        bool share = settings.PsWorkers > 0 && LocalTraining.ServerCanShareAThread(distributed, faultHooks: injector is not null);
         var server = TrainingServer.Start(system, new ServerSetup(model, train.Count, validation, trainer, distributed, observer, telemetry,
             injector, checkpoints), share ? AkkaConfig.SharedDispatcher : AkkaConfig.PinnedDispatcher);
         var channel = OpenVectorChannel(system, settings, server);

@@ -41,9 +41,7 @@ public static class LocalTraining
         using var system = ActorSystem.Create("distnet", config ?? AkkaConfig.Default);
         try
         {
-            // Only a plain sync run leaves the server idle while workers compute. With backup workers,
-            // async updates or fault hooks (a worker may sleep or hang) the server must stay responsive.
-            bool share = distributed.Mode == TrainingMode.Sync && distributed.BackupWorkers == 0 && faults is null && injector is null;
+            bool share = ServerCanShareAThread(distributed, faultHooks: faults is not null || injector is not null);
             var job = new WorkerJob(model.Architecture, train, trainer.Penalty, trainer.Optimizer);
             var host = new LocalWorkers(system, job, id => Hook(id, faults, injector), share);
             var server = TrainingServer.Start(system,
@@ -103,6 +101,14 @@ public static class LocalTraining
             Launch(workerId);
         }
     }
+
+    /// <summary>
+    /// Only a plain sync run leaves the server idle while workers compute, so only there may it take
+    /// turns with a worker on one thread. With backup workers, async updates or fault hooks (a worker
+    /// may sleep or hang) the server must stay responsive.
+    /// </summary>
+    public static bool ServerCanShareAThread(DistributedSettings distributed, bool faultHooks) =>
+        distributed.Mode == TrainingMode.Sync && distributed.BackupWorkers == 0 && !faultHooks;
 
     public static void Validate(TrainerSettings trainer, DistributedSettings distributed)
     {
