@@ -8,7 +8,7 @@ public enum NodeRole { Ps, Worker }
 /// How a cluster node starts. One story for configuration: reference.conf holds the defaults,
 /// environment variables (DISTNET_ROLE, DISTNET_HOST, DISTNET_PORT, DISTNET_PUBLIC_HOST,
 /// DISTNET_SEED_NODES, DISTNET_WORKERS_PER_NODE, DISTNET_PS_WORKERS, DISTNET_MIN_WORKERS, DISTNET_PS_WAIT,
-/// DISTNET_VECTOR_CHANNEL, DISTNET_VECTOR_PORT, DISTNET_STREAM_GRADIENTS, DISTNET_TLS_CERT, DISTNET_TLS_KEY) override them, and command-line options override both.
+/// DISTNET_VECTOR_CHANNEL, DISTNET_VECTOR_PORT, DISTNET_TLS_CERT, DISTNET_TLS_KEY) override them, and command-line options override both.
 /// </summary>
 public sealed record NodeSettings
 {
@@ -25,11 +25,6 @@ public sealed record NodeSettings
     public TimeSpan PsWait { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>ps: send vectors on the vector channel (on) or through Akka.Remote (off); the ps's choice goes into the job.</summary>
     public bool VectorChannel { get; init; } = true;
-    /// <summary>
-    /// worker: on the vector channel, send a gradient range by range while it is computed (on) or
-    /// whole once it is done (off). The gradient is the same bits either way.
-    /// </summary>
-    public bool StreamGradients { get; init; } = true;
     /// <summary>ps: the vector channel's port, 0 for any free one.</summary>
     public int VectorPort { get; init; }
     public string TlsCert { get; init; } = "";
@@ -53,7 +48,6 @@ public sealed record NodeSettings
             PsWait = node.GetTimeSpan("ps-wait"),
             VectorChannel = node.GetBoolean("vector-channel.enabled", true),
             VectorPort = node.GetInt("vector-channel.port", 0),
-            StreamGradients = node.GetBoolean("vector-channel.stream-gradients", true),
             TlsCert = node.GetString("tls.cert", ""),
             TlsKey = node.GetString("tls.key", ""),
         };
@@ -78,7 +72,6 @@ public sealed record NodeSettings
             PsWait = Env("DISTNET_PS_WAIT") is { } wait ? TimeSpan.FromSeconds(ParseInt(wait, "DISTNET_PS_WAIT")) : s.PsWait,
             VectorChannel = Env("DISTNET_VECTOR_CHANNEL") is { } channel ? ParseSwitch(channel, "DISTNET_VECTOR_CHANNEL") : s.VectorChannel,
             VectorPort = Env("DISTNET_VECTOR_PORT") is { } vectorPort ? ParseInt(vectorPort, "DISTNET_VECTOR_PORT") : s.VectorPort,
-            StreamGradients = Env("DISTNET_STREAM_GRADIENTS") is { } stream ? ParseSwitch(stream, "DISTNET_STREAM_GRADIENTS") : s.StreamGradients,
             TlsCert = Env("DISTNET_TLS_CERT") ?? s.TlsCert,
             TlsKey = Env("DISTNET_TLS_KEY") ?? s.TlsKey,
         };
@@ -131,7 +124,7 @@ public sealed record NodeSettings
               ps-workers = {{PsWorkers}}
               min-workers = {{MinWorkers}}
               ps-wait = {{(long)PsWait.TotalSeconds}}s
-              vector-channel { enabled = {{(VectorChannel ? "on" : "off")}}, port = {{VectorPort}}, stream-gradients = {{(StreamGradients ? "on" : "off")}} }
+              vector-channel { enabled = {{(VectorChannel ? "on" : "off")}}, port = {{VectorPort}} }
               tls { cert = {{Quote(TlsCert)}}, key = {{Quote(TlsKey)}} }
             }
             akka.remote.dot-netty.tcp {

@@ -16,7 +16,6 @@ public class NodeSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(60), s.PsWait);
         Assert.True(s.VectorChannel);
         Assert.Equal(0, s.VectorPort);
-        Assert.True(s.StreamGradients);
         Assert.False(s.TlsEnabled);
         var config = NodeConfig.Reference;
         Assert.Equal(64L * 1024 * 1024, config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size"));
@@ -31,7 +30,6 @@ public class NodeSettingsTests
             ["DISTNET_ROLE"] = "ps", ["DISTNET_HOST"] = "0.0.0.0", ["DISTNET_PORT"] = "4053",
             ["DISTNET_SEED_NODES"] = "a:1, b:2", ["DISTNET_WORKERS_PER_NODE"] = "3", ["DISTNET_MIN_WORKERS"] = "5",
             ["DISTNET_PS_WAIT"] = "7", ["DISTNET_VECTOR_CHANNEL"] = "off", ["DISTNET_VECTOR_PORT"] = "4054", ["DISTNET_PS_WORKERS"] = "2",
-            ["DISTNET_STREAM_GRADIENTS"] = "off",
         };
         var s = NodeSettings.FromEnvironment(NodeConfig.Reference, name => env.GetValueOrDefault(name));
         Assert.Equal((NodeRole.Ps, "0.0.0.0", 4053, 3, 5), (s.Role, s.Host, s.Port, s.WorkersPerNode, s.MinWorkers));
@@ -45,8 +43,6 @@ public class NodeSettingsTests
         Assert.Equal(4054, config.GetInt("distnet.node.vector-channel.port"));
         Assert.Equal(2, s.PsWorkers);
         Assert.Equal(2, config.GetInt("distnet.node.ps-workers"));
-        Assert.False(s.StreamGradients);
-        Assert.False(Channel.ChannelSettings.FromConfig(config).StreamGradients); // what the worker's links are built with
     }
 
     [Theory]
@@ -103,11 +99,5 @@ public class NodeSettingsTests
         var negative = CliRunner.Run(["node", "--role", "ps", "--ps-workers", "-1", "--print-config"]);
         Assert.Equal(2, negative.ExitCode);
         Assert.Contains("--ps-workers cannot be negative", negative.Error);
-        var streamOff = CliRunner.Run(["node", "--role", "worker", "--seed-nodes", "h:1", "--stream-gradients", "off", "--print-config"]);
-        Assert.Equal(0, streamOff.ExitCode);
-        Assert.Matches("\"?stream-gradients\"? : (off|false)", streamOff.Output);
-        var streamBad = CliRunner.Run(["node", "--role", "worker", "--seed-nodes", "h:1", "--stream-gradients", "sometimes", "--print-config"]);
-        Assert.Equal(2, streamBad.ExitCode);
-        Assert.Contains("--stream-gradients='sometimes' is not on or off", streamBad.Error);
     }
 }

@@ -97,78 +97,6 @@ public sealed class VectorChannelTests
     }
 
     [Fact]
-    public async Task A_gradient_sent_in_parts_in_any_order_arrives_whole_with_its_answer()
-    {
-        using var listening = new Listening(Plain);
-        var accepting = listening.AcceptOne(Plain);
-        using var worker = ChannelConnection.Connect(listening.Endpoint, new ChannelHello(1, "w"), Plain);
-        using var server = (await accepting).Connection;
-        var toServer = new Inbox(server);
-
-        var gradient = Vector(50_000); // 50,002 floats
-        var whole = Vector(300);
-        (int Start, int Count)[] parts = [(40_000, 10_002), (0, 1), (1, 19_999), (20_000, 20_000)];
-        foreach (var (start, count) in parts) worker.Send(new GradientPart(9, 4, gradient, start, count));
-        var answer = new GradientsComputed(9, 5, 1,
-        [
-            new ShardGradient(4, 0, gradient, 2.5, 3, 4) { SentInParts = true },
-            new ShardGradient(6, 1, whole, 1.5, 1, 2),
-        ]);
-        worker.Send(answer);
-
-        var got = (GradientsComputed)toServer.Next();
-        Assert.Equal(gradient.Select(BitConverter.SingleToInt32Bits), got.Shards[0].Gradient.Select(BitConverter.SingleToInt32Bits));
-        Assert.Equal(whole.Select(BitConverter.SingleToInt32Bits), got.Shards[1].Gradient.Select(BitConverter.SingleToInt32Bits));
-        Assert.Equal((4, 2.5, 3, 4), (got.Shards[0].Shard, got.Shards[0].LossSum, got.Shards[0].Correct, got.Shards[0].Samples));
-        // The answer's wire counts its parts' frames: 4 + 1 + 2 + 24 + 8 bytes of framing each, and 4 per float.
-        int answerFrame = 4 + 1 + 2 + (8 + 8 + 4 + 64 + 4 + 2 * (4 + 4 + 8 + 4 + 4 + 1) + 4 + 4 * whole.Length) + 8;
-        Assert.Equal(answerFrame + parts.Length * (4 + 1 + 2 + 24 + 8) + 4 * gradient.Length, got.Wire!.Bytes);
-        Assert.Equal(0, toServer.Count); // the parts themselves are not delivered
-    }
-
-    [Theory]
-    [InlineData("gap", "came in parts that overlap or leave a gap")]
-    [InlineData("overlap", "does not fit a vector of 100")]
-    [InlineData("no parts", "no part of it came")]
-    [InlineData("two lengths", "a part says its vector has 120 floats, an earlier one 100")]
-    public async Task Parts_that_do_not_add_up_end_the_connection_and_deliver_nothing(string damage, string reason)
-    {
-        using var listening = new Listening(Plain);
-        var accepting = listening.AcceptOne(Plain);
-        using var worker = ChannelConnection.Connect(listening.Endpoint, new ChannelHello(1, "w"), Plain);
-        using var server = (await accepting).Connection;
-        var inbox = new Inbox(server);
-        var gradient = new float[100];
-        (int, int)[] parts = damage switch
-        {
-            "gap" => [(0, 40), (60, 40)],
-            "overlap" => [(0, 60), (50, 50)],
-            "no parts" => [],
-            _ => [(0, 50)],
-        };
-        foreach (var (start, count) in parts) worker.Send(new GradientPart(1, 0, gradient, start, count));
-        if (damage == "two lengths") worker.Send(new GradientPart(1, 0, new float[120], 50, 50));
-        worker.Send(new GradientsComputed(1, 1, 1, [new ShardGradient(0, 0, gradient, 0, 0, 1) { SentInParts = true }]));
-        Assert.Contains(reason, inbox.ClosedBecause());
-        Assert.Equal(0, inbox.Count);
-    }
-
-    [Fact]
-    public void A_part_reaching_past_its_vector_ends_the_connection()
-    {
-        using var listening = new Listening(Plain);
-        var (server, raw, client) = HelloThenRaw(listening);
-        using var _ = server;
-        using var __ = client;
-        var inbox = new Inbox(server);
-        // Floats 90..139 of a vector of 100: task, shard, length, start, count, the floats, the sender's time.
-        byte[] body = [.. BitConverter.GetBytes(1L), .. BitConverter.GetBytes(0), .. BitConverter.GetBytes(100), .. BitConverter.GetBytes(90), .. BitConverter.GetBytes(50), .. new byte[200]];
-        raw.Write([.. BitConverter.GetBytes(1 + 2 + body.Length + 8), 2, (byte)'g', (byte)'p', .. body, .. new byte[8]]);
-        Assert.Contains("floats 90..139 does not fit a vector of 100", inbox.ClosedBecause());
-        Assert.Equal(0, inbox.Count);
-    }
-
-    [Fact]
     public void A_worker_with_the_wrong_token_is_refused_at_the_door()
     {
         using var listening = new Listening(Plain);
@@ -203,7 +131,7 @@ public sealed class VectorChannelTests
         client.Connect(IPAddress.Loopback, listening.Endpoint.Port);
         var raw = client.GetStream();
         var address = "worker"u8.ToArray();
-        raw.Write([.. "DNVC"u8, 2, .. listening.Token, .. BitConverter.GetBytes(5), .. BitConverter.GetBytes(address.Length), .. address]);
+        raw.Write([.. "DNVC"u8, 1, .. listening.Token, .. BitConverter.GetBytes(5), .. BitConverter.GetBytes(address.Length), .. address]);
         Assert.Equal(1, raw.ReadByte()); // accepted
         return (accepting.Result.Connection, raw, client);
     }

@@ -25,7 +25,6 @@ public static class NodeCommand
         var psWorkers = new Option<int?>("--ps-workers") { Description = "ps: worker actors in the ps's own process, counted toward --min-workers [DISTNET_PS_WORKERS; default 0]" };
         var minWorkers = new Option<int?>("--min-workers") { Description = "ps: start training when this many workers have registered [DISTNET_MIN_WORKERS; default 1]" };
         var psWait = new Option<int?>("--ps-wait") { Description = "worker: seconds to wait for a new ps when the ps was downed (crashed) [DISTNET_PS_WAIT; default 60]" };
-        var streamGradients = new Option<string?>("--stream-gradients") { Description = "worker: on = send each gradient range by range while it is computed (same result, sooner), off = whole when done [DISTNET_STREAM_GRADIENTS; default on]" };
         var vectorChannel = new Option<string?>("--vector-channel") { Description = "ps: on = weights and gradients on a TCP connection per worker, off = through Akka.Remote [DISTNET_VECTOR_CHANNEL; default on]" };
         var vectorPort = new Option<int?>("--vector-port") { Description = "ps: port of the vector channel, 0 for any [DISTNET_VECTOR_PORT; default 0]" };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate: with --tls-key, TLS with mutual authentication between nodes [DISTNET_TLS_CERT]" };
@@ -34,7 +33,7 @@ public static class NodeCommand
 
         var command = new Command("node", "Run a cluster node: the parameter server (--role ps, with the training options) or a worker")
         {
-            role, host, port, publicHost, seeds, perNode, psWorkers, minWorkers, psWait, vectorChannel, vectorPort, streamGradients, tlsCert, tlsKey, printConfig,
+            role, host, port, publicHost, seeds, perNode, psWorkers, minWorkers, psWait, vectorChannel, vectorPort, tlsCert, tlsKey, printConfig,
         };
         foreach (var option in training.All) command.Add(option);
 
@@ -56,7 +55,6 @@ public static class NodeCommand
                     MinWorkers = parse.GetValue(minWorkers) ?? env.MinWorkers,
                     PsWait = parse.GetValue(psWait) is { } wait ? TimeSpan.FromSeconds(wait) : env.PsWait,
                     VectorChannel = parse.GetValue(vectorChannel) is { } vc ? NodeSettings.ParseSwitch(vc, "--vector-channel") : env.VectorChannel,
-                    StreamGradients = parse.GetValue(streamGradients) is { } sg ? NodeSettings.ParseSwitch(sg, "--stream-gradients") : env.StreamGradients,
                     VectorPort = parse.GetValue(vectorPort) ?? env.VectorPort,
                     TlsCert = parse.GetValue(tlsCert) ?? env.TlsCert,
                     TlsKey = parse.GetValue(tlsKey) ?? env.TlsKey,

@@ -28,13 +28,11 @@ public sealed record ChannelHello(int WorkerId, string NodeAddress);
 /// <remarks>
 /// The wire format (docs/cluster.md, "The vector channel"), all little-endian:
 /// <list type="bullet">
-/// <item>hello, worker → ps: "DNVC", version 2, the job's 32-byte token, the worker id (int32), the node's
+/// <item>hello, worker → ps: "DNVC", version 1, the job's 32-byte token, the worker id (int32), the node's
 /// Akka address (int16 length + UTF-8); the ps answers one byte, 1 = accepted, or closes the connection;</item>
 /// <item>then frames both ways: length of the rest (int32), manifest (length byte + ASCII), the
 /// <see cref="VectorCodec"/> body, and the nanoseconds the sender spent writing the body (int64).</item>
 /// </list>
-/// A worker may send a gradient ahead of its answer in parts ("gp" frames, <see cref="GradientParts"/>);
-/// the reader gathers them and delivers only the answer, with its vectors complete.
 /// A frame longer than the limit, an unknown manifest or a body that does not parse closes the
 /// connection: after a bad frame the next one cannot be found reliably.
 /// </remarks>
@@ -42,14 +40,13 @@ public sealed class ChannelConnection : IDisposable
 {
     public const int TokenBytes = 32;
     private static readonly byte[] Magic = "DNVC"u8.ToArray();
-    private const byte Version = 2, Accepted = 1, MaxManifest = 8;
+    private const byte Version = 1, Accepted = 1, MaxManifest = 8;
     private const int MaxAddress = 1024, BufferBytes = 64 * 1024;
 
     private readonly Socket _socket;
     private readonly Stream _stream;
     private readonly BufferedStream _in, _out;
     private readonly int _maxFrame;
-    private readonly GradientParts _parts;
     private volatile bool _disposed;
 
     public string Peer { get; }
@@ -57,7 +54,6 @@ public sealed class ChannelConnection : IDisposable
     private ChannelConnection(Socket socket, Stream stream, int maxFrame, string peer)
     {
         (_socket, _stream, _maxFrame, Peer) = (socket, stream, maxFrame, peer);
-        _parts = new GradientParts(maxFrame / sizeof(float));
         _in = new BufferedStream(stream, BufferBytes);
         _out = new BufferedStream(stream, BufferBytes);
     }
@@ -155,37 +151,25 @@ public sealed class ChannelConnection : IDisposable
     /// <summary>The next message, or null when the peer closed the connection between frames.</summary>
     private object? ReadFrame()
     {
-        Span<byte> head = stackalloc byte[4], trailer = stackalloc byte[8];
-        while (true)
-        {
-            int got = _in.ReadAtLeast(head, 4, throwOnEndOfStream: false);
-            if (got == 0) return null;
-            if (got < 4) throw new ChannelException("connection cut inside a frame header");
-            long start = Clock.Now;
-            int length = BitConverter.ToInt32(head);
-            if (length < 1 + 1 + 8 || length > _maxFrame)
-                throw new ChannelException($"a frame announces {length} bytes (limit {_maxFrame}): not a vector channel frame");
-            int manifestLength = _in.ReadByte();
-            if (manifestLength is < 1 or > MaxManifest) throw new ChannelException($"a frame announces a manifest of {manifestLength} bytes");
-            Span<byte> manifestBytes = stackalloc byte[manifestLength];
-            _in.ReadExactly(manifestBytes);
-            string manifest = Encoding.ASCII.GetString(manifestBytes);
-            var reader = new StreamVectorReader(_in, length - 1 - manifestLength - 8, manifest);
-            if (manifest == VectorCodec.PartManifest)
-            {
-                var vector = _parts.Read(reader);
-                reader.End();
-                _in.ReadExactly(trailer);
-                _parts.Account(vector, 4 + length, BitConverter.ToInt64(trailer), Clock.Ns(start, Clock.Now));
-                continue;
-            }
-            var message = VectorCodec.Read(reader, manifest, _parts);
-            _in.ReadExactly(trailer);
-            var (partBytes, partEncodeNs, partDecodeNs) = _parts.DrainTaken();
-            var wire = new WireInfo(checked((int)(4 + length + partBytes)), BitConverter.ToInt64(trailer) + partEncodeNs,
-                Clock.Ns(start, Clock.Now) + partDecodeNs);
-            return VectorCodec.WithWire(message, wire);
-        }
+        Span<byte> head = stackalloc byte[4];
+        int got = _in.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+        if (got == 0) return null;
+        if (got < 4) throw new ChannelException("connection cut inside a frame header");
+        long start = Clock.Now;
+        int length = BitConverter.ToInt32(head);
+        if (length < 1 + 1 + 8 || length > _maxFrame)
+            throw new ChannelException($"a frame announces {length} bytes (limit {_maxFrame}): not a vector channel frame");
+        int manifestLength = _in.ReadByte();
+        if (manifestLength is < 1 or > MaxManifest) throw new ChannelException($"a frame announces a manifest of {manifestLength} bytes");
+        Span<byte> manifestBytes = stackalloc byte[manifestLength];
+        _in.ReadExactly(manifestBytes);
+        string manifest = Encoding.ASCII.GetString(manifestBytes);
+        var reader = new StreamVectorReader(_in, length - 1 - manifestLength - 8, manifest);
+        var message = VectorCodec.Read(reader, manifest);
+        Span<byte> trailer = stackalloc byte[8];
+        _in.ReadExactly(trailer);
+        var wire = new WireInfo(4 + length, BitConverter.ToInt64(trailer), Clock.Ns(start, Clock.Now));
+        return VectorCodec.WithWire(message, wire);
     }
 
     private void WriteHello(byte[] token, ChannelHello hello)

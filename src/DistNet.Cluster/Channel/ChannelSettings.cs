@@ -11,7 +11,6 @@ public sealed record ChannelSettings(
     bool Enabled,
     int Port,
     int MaxFrameBytes,
-    bool StreamGradients,
     TimeSpan SendTimeout,
     TimeSpan HandshakeTimeout,
     X509Certificate2? Certificate)
@@ -25,7 +24,6 @@ public sealed record ChannelSettings(
             channel.GetInt("port", 0),
             // One limit for a message, whichever way it travels.
             (int)Math.Min(int.MaxValue, config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 64L << 20),
-            channel.GetBoolean("stream-gradients", true),
             channel.GetTimeSpan("send-timeout", TimeSpan.FromSeconds(30)),
             channel.GetTimeSpan("handshake-timeout", TimeSpan.FromSeconds(10)),
             cert.Length > 0 && key.Length > 0 ? Tls.Load(cert, key) : null);

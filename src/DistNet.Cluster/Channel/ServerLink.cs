@@ -11,9 +11,7 @@ namespace DistNet.Cluster.Channel;
 /// channel to the ps, starts the worker as its child with itself as the worker's server, writes the
 /// worker's messages (registration, answers) to the connection and hands it the tasks that arrive.
 /// The worker is the same actor that runs in process; only its server is a stand-in. When the
-/// connection cannot be opened or ends, the link stops, and the worker with it. With
-/// stream-gradients on, the worker hands over each range of a gradient as soon as it is final and
-/// the link writes it at once, so the vector is mostly on the wire when the answer is sent.
+/// connection cannot be opened or ends, the link stops, and the worker with it.
 /// </summary>
 public sealed class ServerLink : ReceiveActor
 {
@@ -64,10 +62,7 @@ public sealed class ServerLink : ReceiveActor
             Context.Stop(Self);
             return;
         }
-        var props = _settings.StreamGradients
-            ? Worker.Props(_hello.WorkerId, Self, _job, new ChannelGradientSink(Self))
-            : Worker.Props(_hello.WorkerId, Self, _job);
-        var worker = Context.ActorOf(props.WithDispatcher(AkkaConfig.PinnedDispatcher), $"worker-{_hello.WorkerId}");
+        var worker = Context.ActorOf(Worker.Props(_hello.WorkerId, Self, _job).WithDispatcher(AkkaConfig.PinnedDispatcher), $"worker-{_hello.WorkerId}");
         var self = Self;
         _connection.StartReading(message => worker.Tell(message, self), reason => self.Tell(new ChannelClosed(reason)));
     }

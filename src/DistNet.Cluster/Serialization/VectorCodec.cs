@@ -1,5 +1,4 @@
 using System.Runtime.Serialization;
-using DistNet.Cluster.Channel;
 using DistNet.Training.Server;
 using DistNet.Training.Workers;
 
@@ -13,8 +12,7 @@ namespace DistNet.Cluster.Serialization;
 /// </summary>
 public static class VectorCodec
 {
-    public const string ComputeManifest = "cg", ComputedManifest = "gc", LocalManifest = "rl", LocalDoneManifest = "ld", RegisterManifest = "rw",
-        PartManifest = "gp";
+    public const string ComputeManifest = "cg", ComputedManifest = "gc", LocalManifest = "rl", LocalDoneManifest = "ld", RegisterManifest = "rw";
     private const int TimingsSize = 8 * 8;
 
     /// <summary>The manifest of a message this codec carries, or null.</summary>
@@ -25,7 +23,6 @@ public static class VectorCodec
         RunLocalSteps => LocalManifest,
         LocalStepsDone => LocalDoneManifest,
         RegisterWorker => RegisterManifest,
-        GradientPart => PartManifest,
         _ => null,
     };
 
@@ -33,11 +30,10 @@ public static class VectorCodec
     public static long Size(object o) => o switch
     {
         ComputeGradients m => 8 + 8 + 4 + 4 + Floats(m.Parameters) + 4 + m.Shards.Sum(s => 4L + Ints(s.Samples)),
-        GradientsComputed m => 8 + 8 + 4 + TimingsSize + 4 + m.Shards.Sum(s => 4L + 4 + 8 + 4 + 4 + 1 + (s.SentInParts ? 0 : Floats(s.Gradient))),
+        GradientsComputed m => 8 + 8 + 4 + TimingsSize + 4 + m.Shards.Sum(s => 4L + 4 + 8 + 4 + 4 + Floats(s.Gradient)),
         RunLocalSteps m => 8 + 8 + Floats(m.Parameters) + 4 + m.Batches.Sum(b => (long)Ints(b)),
         LocalStepsDone m => 8 + 8 + 4 + 8 + 4 + 4 + TimingsSize + Floats(m.Parameters),
         RegisterWorker => 4,
-        GradientPart m => 8 + 4 + 4 + 4 + 4 + 4L * m.Count,
         _ => throw new ArgumentException($"{nameof(VectorCodec)} cannot encode {o.GetType()}"),
     };
 
@@ -52,12 +48,7 @@ public static class VectorCodec
                 break;
             case GradientsComputed m:
                 w.Long(m.TaskId); w.Long(m.Version); w.Int(m.WorkerId); Timings(w, m.Timings); w.Int(m.Shards.Length);
-                foreach (var s in m.Shards)
-                {
-                    w.Int(s.Shard); w.Int(s.Level); w.Double(s.LossSum); w.Int(s.Correct); w.Int(s.Samples);
-                    w.Byte(s.SentInParts ? (byte)1 : (byte)0);
-                    if (!s.SentInParts) w.FloatArray(s.Gradient);
-                }
+                foreach (var s in m.Shards) { w.Int(s.Shard); w.Int(s.Level); w.Double(s.LossSum); w.Int(s.Correct); w.Int(s.Samples); w.FloatArray(s.Gradient); }
                 break;
             case RunLocalSteps m:
                 w.Long(m.TaskId); w.Long(m.Round); w.FloatArray(m.Parameters);
@@ -71,25 +62,18 @@ public static class VectorCodec
             case RegisterWorker m:
                 w.Int(m.WorkerId);
                 break;
-            case GradientPart m:
-                w.Long(m.TaskId); w.Int(m.Shard); w.Int(m.Gradient.Length); w.Int(m.Start); w.Int(m.Count); w.Floats(m.Gradient.AsSpan(m.Start, m.Count));
-                break;
             default:
                 throw new ArgumentException($"{nameof(VectorCodec)} cannot encode {o.GetType()}");
         }
     }
 
-    /// <summary>
-    /// Reads one message; a malformed one throws a <see cref="SerializationException"/> naming the problem.
-    /// Gradients sent ahead in parts are taken from <paramref name="parts"/>; without it (Akka.Remote, which
-    /// never carries parts) an answer that names such a gradient is malformed.
-    /// </summary>
-    public static object Read(VectorReader r, string manifest, GradientParts? parts = null)
+    /// <summary>Reads one message; a malformed one throws a <see cref="SerializationException"/> naming the problem.</summary>
+    public static object Read(VectorReader r, string manifest)
     {
         object message = manifest switch
         {
             ComputeManifest => ReadCompute(r),
-            ComputedManifest => ReadComputed(r, parts),
+            ComputedManifest => ReadComputed(r),
             LocalManifest => new RunLocalSteps(r.Long(), r.Long(), r.FloatArray(), r.Array(x => x.IntArray())),
             LocalDoneManifest => ReadLocalDone(r),
             RegisterManifest => new RegisterWorker(r.Int()),
@@ -119,7 +103,7 @@ public static class VectorCodec
         return new ComputeGradients(taskId, version, parameters, shards, scale, shardCount);
     }
 
-    private static GradientsComputed ReadComputed(VectorReader r, GradientParts? parts)
+    private static GradientsComputed ReadComputed(VectorReader r)
     {
         long taskId = r.Long(), version = r.Long();
         int workerId = r.Int();
@@ -129,15 +113,7 @@ public static class VectorCodec
             int shard = x.Int(), level = x.Int();
             double loss = x.Double();
             int correct = x.Int(), samples = x.Int();
-            var gradient = x.Byte() switch
-            {
-                0 => x.FloatArray(),
-                1 => parts is null
-                    ? throw x.Malformed($"the gradient of shard {shard} was sent in parts, which only the vector channel carries")
-                    : parts.Take(x, taskId, shard),
-                var flag => throw x.Malformed($"gradient flag {flag}, expected 0 (whole) or 1 (sent in parts)"),
-            };
-            return new ShardGradient(shard, level, gradient, loss, correct, samples);
+            return new ShardGradient(shard, level, x.FloatArray(), loss, correct, samples);
         });
         return new GradientsComputed(taskId, version, workerId, shards) { Timings = timings };
     }

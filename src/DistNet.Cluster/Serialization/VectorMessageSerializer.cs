@@ -24,7 +24,7 @@ namespace DistNet.Cluster.Serialization;
 public sealed class VectorMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
     public const int Id = 4701;
-    private const byte FormatVersion = 4;
+    private const byte FormatVersion = 3;
     private const int Header = 1 + 8; // version, encoding nanoseconds
 
     public override int Identifier => Id;

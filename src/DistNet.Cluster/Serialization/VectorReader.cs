@@ -52,9 +52,6 @@ public abstract class VectorReader(long length, string manifest)
         return values;
     }
 
-    /// <summary>Floats written by <see cref="VectorWriter.Floats"/>, read into place; their count was checked by the caller.</summary>
-    public void FloatsInto(Span<float> into) => Take(MemoryMarshal.AsBytes(into));
-
     public int[] IntArray()
     {
         var values = GC.AllocateUninitializedArray<int>(Count(sizeof(int)));

@@ -27,9 +27,6 @@ public abstract class VectorWriter
         Emit(MemoryMarshal.AsBytes(values.AsSpan()));
     }
 
-    /// <summary>Floats' raw bytes, without a count: the reader knows it from fields before them.</summary>
-    public void Floats(ReadOnlySpan<float> values) => Emit(MemoryMarshal.AsBytes(values));
-
     public void IntArray(int[] values)
     {
         Int(values.Length);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using MathNet.Numerics;
 using MathNet.Numerics.Providers.LinearAlgebra;
@@ -81,39 +80,6 @@ public static unsafe class Blas
         }
         ManagedGemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     }
-
-    /// <summary>
-    /// The width of the column block starting at <paramref name="first"/> when n columns are cut into
-    /// blocks of <paramref name="width"/>: the last block takes the rest, so that its edge is the
-    /// whole product's edge.
-    /// </summary>
-    public static int BlockColumns(int n, int first, int width) => n - first < 2 * width ? n - first : width;
-
-    private static readonly ConcurrentDictionary<(int M, int N, int K, int Width), bool> ExactBlocks = new();
-
-    /// <summary>
-    /// Whether C = A·Bᵀ (m×n, inner dimension k) computed in column blocks (<see cref="BlockColumns"/>)
-    /// has the same bits as the one product. Each column's sums run over the same k terms either way,
-    /// but kernels compute edge columns with other code, so the answer depends on the library, the
-    /// CPU and where the blocks fall, never on the values: one product of made-up numbers per shape
-    /// answers it (about a millisecond for the first layer of a 784-256 model), then it is cached.
-    /// </summary>
-    public static bool ColumnBlocksExact(int m, int n, int k, int width) =>
-        ExactBlocks.GetOrAdd((m, n, k, width), static shape =>
-        {
-            var (m, n, k, width) = shape;
-            var random = new System.Random(20261129);
-            float[] a = new float[m * k], b = new float[n * k], whole = new float[m * n], blocks = new float[m * n];
-            for (int i = 0; i < a.Length; i++) a[i] = (float)(random.NextDouble() - 0.5);
-            for (int i = 0; i < b.Length; i++) b[i] = (float)random.NextDouble();
-            Gemm(false, true, m, n, k, 1f, a, m, b, n, 0f, whole, m);
-            for (int first = 0, columns; first < n; first += columns)
-            {
-                columns = BlockColumns(n, first, width);
-                Gemm(false, true, m, columns, k, 1f, a, m, b.AsSpan(first), n, 0f, blocks.AsSpan(first * m), m);
-            }
-            return MemoryMarshal.AsBytes(whole.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(blocks.AsSpan()));
-        });
 
     private static void ManagedGemm(bool transposeA, bool transposeB, int m, int n, int k,
         float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,

@@ -4,9 +4,6 @@ using DistNet.Core.Linear;
 
 namespace DistNet.Core.Nn;
 
-/// <summary>Told during a backward pass that elements start .. start + count − 1 of the gradient are final.</summary>
-public delegate void GradientRangeDone(int start, int count);
-
 /// <summary>
 /// Forward and backward passes over a whole mini-batch, as matrix products: layer l computes
 /// A_l = f(W_l A_{l−1} + b_l 1ᵀ) with samples as columns. Holds reusable buffers, so one
@@ -14,13 +11,6 @@ public delegate void GradientRangeDone(int start, int count);
 /// </summary>
 public sealed class Backprop(Architecture architecture)
 {
-    /// <summary>
-    /// Width of the column blocks in which the first layer's weight gradient is computed when its
-    /// progress is followed: a multiple of every sgemm kernel's column unroll (4, 6, 8, 12, 16, 24,
-    /// 48, 64), so that the blocks can match the whole product bit for bit.
-    /// </summary>
-    public const int StreamedBlockColumns = 192;
-
     private readonly ParameterLayout _layout = new(architecture);
     private float[][] _activations = [];
     private float[] _delta = [], _deltaPrevious = [];
@@ -59,17 +49,8 @@ public sealed class Backprop(Architecture architecture)
     /// With scale = 1/(global batch size), gradients of the pieces of a batch add up to the
     /// gradient of the whole batch's mean loss.
     /// </summary>
-    /// <remarks>
-    /// With <paramref name="done"/>, each range of the vector is reported once as soon as it is
-    /// final, last layer first, so that a transport can send it while the rest is computed. The
-    /// first layer's weights, 85 % of a 784-256-128-10 model, are then computed in column blocks of
-    /// <see cref="StreamedBlockColumns"/> (reported one by one), but only where those blocks give the
-    /// same bits as the whole product (<see cref="Blas.ColumnBlocksExact"/>); elsewhere the layer comes
-    /// in one piece. Either way the gradient is the same as without <paramref name="done"/>.
-    /// </remarks>
     public double Gradient(float[] parameters, ReadOnlySpan<float> inputs, int batch,
-        ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, float scale, float[] gradient,
-        GradientRangeDone? done = null)
+        ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, float scale, float[] gradient)
     {
         if (gradient.Length != _layout.Count) throw new ArgumentException("gradient buffer has the wrong size", nameof(gradient));
         var scores = Forward(parameters, inputs, batch);
@@ -85,27 +66,10 @@ public sealed class Backprop(Architecture architecture)
             var delta = _delta.AsSpan(0, outputs * batch);
             ReadOnlySpan<float> previous = l == 0 ? inputs : _activations[l - 1].AsSpan(0, fanIn * batch);
 
-            var (offset, count) = _layout.WeightRange(l);
-            var weightGradient = gradient.AsSpan(offset, count);
-            if (l == 0 && done is not null && Blas.ColumnBlocksExact(outputs, fanIn, batch, StreamedBlockColumns))
-                for (int first = 0, columns; first < fanIn; first += columns)
-                {
-                    columns = Blas.BlockColumns(fanIn, first, StreamedBlockColumns);
-                    Blas.Gemm(false, true, outputs, columns, batch, 1f, delta, outputs, previous[first..], fanIn,
-                        0f, weightGradient[(first * outputs)..], outputs);
-                    done(offset + first * outputs, columns * outputs);
-                }
-            else
-            {
-                Blas.Gemm(false, true, outputs, fanIn, batch, 1f, delta, outputs, previous, fanIn, 0f, weightGradient, outputs);
-                done?.Invoke(offset, count);
-            }
+            Blas.Gemm(false, true, outputs, fanIn, batch, 1f, delta, outputs, previous, fanIn,
+                0f, _layout.Weights(gradient, l).Span, outputs);
             var biasGradient = _layout.Bias(gradient, l);
-            if (!biasGradient.IsEmpty)
-            {
-                SumColumns(delta, outputs, batch, biasGradient);
-                done?.Invoke(offset + count, outputs);
-            }
+            if (!biasGradient.IsEmpty) SumColumns(delta, outputs, batch, biasGradient);
             if (l == 0) break; // the inputs need no gradient
 
             var deltaPrevious = _deltaPrevious.AsSpan(0, fanIn * batch);

@@ -20,7 +20,6 @@ public sealed class Worker : ReceiveActor
     private readonly IActorRef _server;
     private readonly WorkerJob _job;
     private readonly IWorkerFaults _faults;
-    private readonly IGradientSink? _sink;
     private readonly Backprop _backprop;
     private readonly Batch _batch;
     private readonly ShardTreeSum _treeSum;
@@ -28,9 +27,9 @@ public sealed class Worker : ReceiveActor
     // When it sent its previous answer (Stopwatch timestamp; 0 before the first): the start of its wait for weights.
     private long _lastReply;
 
-    public Worker(int id, IActorRef server, WorkerJob job, IWorkerFaults faults, IGradientSink? sink = null)
+    public Worker(int id, IActorRef server, WorkerJob job, IWorkerFaults faults)
     {
-        (_id, _server, _job, _faults, _sink) = (id, server, job, faults, sink);
+        (_id, _server, _job, _faults) = (id, server, job, faults);
         _backprop = new Backprop(job.Architecture);
         _batch = new Batch(job.Train);
         _treeSum = new ShardTreeSum(new ParameterLayout(job.Architecture).Count);
@@ -39,11 +38,7 @@ public sealed class Worker : ReceiveActor
     }
 
     public static Props Props(int id, IActorRef server, WorkerJob job, IWorkerFaults? faults = null) =>
-        Akka.Actor.Props.Create(() => new Worker(id, server, job, faults ?? NoFaults.Instance, null));
-
-    /// <summary>A worker whose gradients also go, range by range, to <paramref name="sink"/> while they are computed.</summary>
-    public static Props Props(int id, IActorRef server, WorkerJob job, IGradientSink sink) =>
-        Akka.Actor.Props.Create(() => new Worker(id, server, job, NoFaults.Instance, sink));
+        Akka.Actor.Props.Create(() => new Worker(id, server, job, faults ?? NoFaults.Instance));
 
     protected override void PreStart() => _server.Tell(new RegisterWorker(_id));
 
@@ -83,16 +78,11 @@ public sealed class Worker : ReceiveActor
         {
             // The server keeps the vector it receives and recycles it.
             var gradient = VectorPool.Rent(task.Parameters.Length);
-            // Only a block of one shard is final range by range: a larger block's last step adds whole vectors.
-            var streamed = _sink is not null && _faults is NoFaults && blocks[b].End(task.ShardCount) - blocks[b].First == 1;
-            int first = blocks[b].First;
-            GradientRangeDone? done = streamed ? (start, count) => _sink!.Ready(task.TaskId, first, gradient, start, count) : null;
             var score = _treeSum.Compute(blocks[b], task.ShardCount, gradient,
-                (shard, into) => Leaf(task, shards[Array.IndexOf(indices, shard)].Samples, into, done), out float magnitude);
-            results[b] = new ShardGradient(first, blocks[b].Level, gradient, score.LossSum, score.Correct, score.Samples)
+                (shard, into) => Leaf(task, shards[Array.IndexOf(indices, shard)].Samples, into), out float magnitude);
+            results[b] = new ShardGradient(blocks[b].First, blocks[b].Level, gradient, score.LossSum, score.Correct, score.Samples)
             {
                 LargestMagnitude = magnitude,
-                SentInParts = streamed,
             };
         }
         return results;
@@ -107,11 +97,11 @@ public sealed class Worker : ReceiveActor
     }).ToArray();
 
     /// <summary>One shard's gradient, written over every element of <paramref name="gradient"/>.</summary>
-    private ShardScore Leaf(ComputeGradients task, int[] samples, float[] gradient, GradientRangeDone? done = null)
+    private ShardScore Leaf(ComputeGradients task, int[] samples, float[] gradient)
     {
         _batch.Gather(samples);
         double loss = _backprop.Gradient(task.Parameters, _batch.Inputs, samples.Length,
-            _batch.Labels, _batch.Targets, task.Scale, gradient, done);
+            _batch.Labels, _batch.Targets, task.Scale, gradient);
         int correct = _job.Train.IsClassification
             ? Evaluation.CountCorrect(_job.Architecture.Loss, _backprop.LastScores(samples.Length), _job.Architecture.OutputSize, _batch.Labels)
             : 0;

@@ -50,12 +50,6 @@ public sealed record ShardGradient(int Shard, int Level, float[] Gradient, doubl
     /// measured it while adding the block up; null when not measured (the vector serializer does not carry it).
     /// </summary>
     public float? LargestMagnitude { get; init; }
-
-    /// <summary>
-    /// The vector went to the server ahead of this answer, range by range as it was computed
-    /// (<see cref="IGradientSink"/>, the vector channel): the answer's encoding carries no copy of it.
-    /// </summary>
-    public bool SentInParts { get; init; }
 }
 
 /// <summary>Worker → server: the answer to <see cref="ComputeGradients"/>.</summary>
