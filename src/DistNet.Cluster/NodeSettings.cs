@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using DistNet.Training.Hosting;
 
 namespace DistNet.Cluster;
 
@@ -135,6 +136,7 @@ public sealed record NodeSettings
             }
             akka.cluster.roles = [{{Role.ToString().ToLowerInvariant()}}]
             akka.cluster.seed-nodes = [{{seeds}}]
+            {{AkkaConfig.WorkerThreads(Role == NodeRole.Worker ? WorkersPerNode : 0)}}
             """;
         return ConfigurationFactory.ParseString(hocon).WithFallback(reference);
     }

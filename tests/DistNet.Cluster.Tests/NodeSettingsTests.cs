@@ -45,6 +45,20 @@ public class NodeSettingsTests
         Assert.Equal(2, config.GetInt("distnet.node.ps-workers"));
     }
 
+    [Fact]
+    public void A_worker_node_declares_a_thread_per_worker_for_the_worker_and_its_link()
+    {
+        var worker = new NodeSettings { WorkersPerNode = 3, SeedNodes = ["h:1"] }.ToConfig(NodeConfig.Reference);
+        for (int k = 0; k < 3; k++)
+        {
+            Assert.Equal("ForkJoinDispatcher", worker.GetString($"{Training.Hosting.AkkaConfig.WorkerThread(k)}.type"));
+            Assert.Equal(1, worker.GetInt($"{Training.Hosting.AkkaConfig.WorkerThread(k)}.dedicated-thread-pool.thread-count"));
+        }
+        Assert.False(worker.HasPath(Training.Hosting.AkkaConfig.WorkerThread(3)));
+        var ps = new NodeSettings { Role = NodeRole.Ps, WorkersPerNode = 3 }.ToConfig(NodeConfig.Reference);
+        Assert.False(ps.HasPath(Training.Hosting.AkkaConfig.WorkerThread(0)));
+    }
+
     [Theory]
     [InlineData("akka.tcp://distnet@h:4053", false, "akka.tcp://distnet@h:4053")]
     [InlineData("akka.tcp://distnet@h:4053", true, "akka.ssl.tcp://distnet@h:4053")]

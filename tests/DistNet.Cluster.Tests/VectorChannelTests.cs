@@ -227,7 +227,7 @@ public sealed class VectorChannelTests
             var endpoint = new ChannelEndpoint("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port, token);
             var job = new WorkerJob(model.Architecture, split.Train, Settings.Penalty, Settings.Optimizer);
             for (int id = 0; id < 3; id++)
-                links.Add(system.ActorOf(ServerLink.Props(endpoint, new ChannelHello(id, $"node-{id}"), job, Plain), $"link-{id}"));
+                links.Add(system.ActorOf(ServerLink.Props(endpoint, new ChannelHello(id, $"node-{id}"), job, Plain, AkkaConfig.PinnedDispatcher), $"link-{id}"));
             return TrainingServer.Train(server, model.Architecture).GetAwaiter().GetResult();
         }
         finally { system.Terminate().Wait(TimeSpan.FromSeconds(10)); }

@@ -47,6 +47,17 @@ public static class AkkaConfig
         }
         """;
 
+    /// <summary>
+    /// On a worker node, worker k's thread, which it shares with the link that stands in for its
+    /// server: the link writes the answer as soon as the worker has computed it, on the same thread,
+    /// instead of waking a thread of the pool for it (docs/benchmarks.md, "Cluster").
+    /// </summary>
+    public static string WorkerThread(int k) => $"distnet.worker-thread-{k}";
+
+    /// <summary>HOCON declaring <see cref="WorkerThread"/> 0 .. count − 1, each one dedicated thread.</summary>
+    public static string WorkerThreads(int count) => string.Join('\n', Enumerable.Range(0, count).Select(k =>
+        $"{WorkerThread(k)} {{ type = ForkJoinDispatcher, throughput = 100, dedicated-thread-pool.thread-count = 1 }}"));
+
     public static Config Default => ConfigurationFactory.ParseString(Hocon);
 
     /// <summary>Every message is serialized and deserialized even in process: proves they could cross the wire.</summary>
