@@ -1,3 +1,5 @@
+using DistNet.Training.Hosting;
+
 namespace DistNet.Cluster.Tests;
 
 public class NodeSettingsTests
@@ -51,12 +53,12 @@ public class NodeSettingsTests
         var worker = new NodeSettings { WorkersPerNode = 3, SeedNodes = ["h:1"] }.ToConfig(NodeConfig.Reference);
         for (int k = 0; k < 3; k++)
         {
-            Assert.Equal("ForkJoinDispatcher", worker.GetString($"{Training.Hosting.AkkaConfig.WorkerThread(k)}.type"));
-            Assert.Equal(1, worker.GetInt($"{Training.Hosting.AkkaConfig.WorkerThread(k)}.dedicated-thread-pool.thread-count"));
+            Assert.Equal("ForkJoinDispatcher", worker.GetString($"{AkkaConfig.WorkerThread(k)}.type"));
+            Assert.Equal(1, worker.GetInt($"{AkkaConfig.WorkerThread(k)}.dedicated-thread-pool.thread-count"));
         }
-        Assert.False(worker.HasPath(Training.Hosting.AkkaConfig.WorkerThread(3)));
+        Assert.False(worker.HasPath(AkkaConfig.WorkerThread(3)));
         var ps = new NodeSettings { Role = NodeRole.Ps, WorkersPerNode = 3 }.ToConfig(NodeConfig.Reference);
-        Assert.False(ps.HasPath(Training.Hosting.AkkaConfig.WorkerThread(0)));
+        Assert.False(ps.HasPath(AkkaConfig.WorkerThread(0)));
     }
 
     [Theory]

@@ -50,7 +50,7 @@ public sealed class ServerLink : ReceiveActor
     /// <param name="dispatcher">
     /// What the link and its worker run on. On a worker node, one thread for the two
     /// (<see cref="AkkaConfig.WorkerThread"/>): the answer is written as soon as it is computed,
-    /// without waking another thread, which on two cores made the cluster 8–13 % faster (docs/benchmarks.md).
+    /// without waking another thread (docs/benchmarks.md, "Overlap and threads").
     /// </param>
     public static Props Props(ChannelEndpoint endpoint, ChannelHello hello, WorkerJob job, ChannelSettings settings, string dispatcher) =>
         Akka.Actor.Props.Create(() => new ServerLink(endpoint, hello, job, settings)).WithDispatcher(dispatcher);

@@ -50,7 +50,7 @@ public static class AkkaConfig
     /// <summary>
     /// On a worker node, worker k's thread, which it shares with the link that stands in for its
     /// server: the link writes the answer as soon as the worker has computed it, on the same thread,
-    /// instead of waking a thread of the pool for it (docs/benchmarks.md, "Cluster").
+    /// instead of waking a thread of the pool for it (docs/benchmarks.md, "Overlap and threads").
     /// </summary>
     public static string WorkerThread(int k) => $"distnet.worker-thread-{k}";
 
