@@ -48,13 +48,12 @@ public static class ClusterNode
         // As in `distnet train`: the server takes turns with its first own worker on one thread when it can.
         bool share = settings.PsWorkers > 0 && LocalTraining.ServerCanShareAThread(distributed, faultHooks: injector is not null);
         var server = TrainingServer.Start(system, new ServerSetup(model, train.Count, validation, trainer, distributed, observer, telemetry,
-            injector, checkpoints), share ? AkkaConfig.SharedDispatcher : AkkaConfig.PinnedDispatcher);
+            injector, checkpoints), AkkaConfig.ServerDispatcher(share));
         var channel = OpenVectorChannel(system, settings, server);
         if (channel is not null) observer?.OnNotice($"vector channel listening on {channel.Host}:{channel.Port}");
         var job = new WorkerJob(model.Architecture, train, trainer.Penalty, trainer.Optimizer);
         for (int id = 0; id < settings.PsWorkers; id++)
-            system.ActorOf(Worker.Props(id, server, job).WithDispatcher(share && id == 0 ? AkkaConfig.SharedDispatcher : AkkaConfig.PinnedDispatcher),
-                $"worker-{id}");
+            system.ActorOf(Worker.Props(id, server, job).WithDispatcher(AkkaConfig.WorkerDispatcher(id, share)), $"worker-{id}");
         system.ActorOf(JobHost.Props(template with { Server = server, Channel = channel, FirstWorkerId = settings.PsWorkers }), JobHost.Name);
         try
         {

@@ -47,6 +47,12 @@ public static class AkkaConfig
         }
         """;
 
+    /// <summary>The server's dispatcher: the thread it shares with worker 0 when it may (<see cref="LocalTraining.ServerCanShareAThread"/>), its own otherwise.</summary>
+    public static string ServerDispatcher(bool shareWithWorker0) => shareWithWorker0 ? SharedDispatcher : PinnedDispatcher;
+
+    /// <summary>An in-process worker's dispatcher: worker 0 takes turns with the server when they share, every other worker has its own thread.</summary>
+    public static string WorkerDispatcher(int id, bool shareWithServer) => shareWithServer && id == 0 ? SharedDispatcher : PinnedDispatcher;
+
     /// <summary>
     /// On a worker node, worker k's thread, which it shares with the link that stands in for its
     /// server: the link writes the answer as soon as the worker has computed it, on the same thread,

@@ -46,7 +46,7 @@ public static class LocalTraining
             var host = new LocalWorkers(system, job, id => Hook(id, faults, injector), share);
             var server = TrainingServer.Start(system,
                 new ServerSetup(model, train.Count, validation, trainer, distributed, observer, telemetry, injector, checkpoints, host),
-                share ? AkkaConfig.SharedDispatcher : AkkaConfig.PinnedDispatcher);
+                AkkaConfig.ServerDispatcher(share));
             var workers = host.StartAll(server, distributed.Workers);
             onStarted?.Invoke(system, workers); // before training starts: observers may act on the workers at any step
             return TrainingServer.Train(server, model.Architecture).GetAwaiter().GetResult();
@@ -77,9 +77,8 @@ public static class LocalTraining
         {
             lock (_running)
             {
-                string dispatcher = shareWithServer && id == 0 ? AkkaConfig.SharedDispatcher : AkkaConfig.PinnedDispatcher;
                 string name = _generation == 0 ? $"worker-{id}" : $"worker-{id}-{_generation}";
-                var worker = system.ActorOf(Worker.Props(id, _server, job, hook(id)).WithDispatcher(dispatcher), name);
+                var worker = system.ActorOf(Worker.Props(id, _server, job, hook(id)).WithDispatcher(AkkaConfig.WorkerDispatcher(id, shareWithServer)), name);
                 _running[id] = worker;
                 return worker;
             }
