@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using DistNet.Cluster.Channel;
 using DistNet.Training.Hosting;
 
 namespace DistNet.Cluster;
@@ -9,7 +10,7 @@ public enum NodeRole { Ps, Worker }
 /// How a cluster node starts. One story for configuration: reference.conf holds the defaults,
 /// environment variables (DISTNET_ROLE, DISTNET_HOST, DISTNET_PORT, DISTNET_PUBLIC_HOST,
 /// DISTNET_SEED_NODES, DISTNET_WORKERS_PER_NODE, DISTNET_PS_WORKERS, DISTNET_MIN_WORKERS, DISTNET_PS_WAIT,
-/// DISTNET_VECTOR_CHANNEL, DISTNET_VECTOR_PORT, DISTNET_TLS_CERT, DISTNET_TLS_KEY) override them, and command-line options override both.
+/// DISTNET_VECTOR_CHANNEL, DISTNET_VECTOR_PORT, DISTNET_FIRST_LAYER_FACTORS, DISTNET_TLS_CERT, DISTNET_TLS_KEY) override them, and command-line options override both.
 /// </summary>
 public sealed record NodeSettings
 {
@@ -28,6 +29,8 @@ public sealed record NodeSettings
     public bool VectorChannel { get; init; } = true;
     /// <summary>ps: the vector channel's port, 0 for any free one.</summary>
     public int VectorPort { get; init; }
+    /// <summary>ps: which workers may send the first layer's weight gradient as factors (docs/cluster.md, "Gradients as factors").</summary>
+    public FirstLayerFactors FirstLayerFactors { get; init; } = FirstLayerFactors.Auto;
     public string TlsCert { get; init; } = "";
     public string TlsKey { get; init; } = "";
 
@@ -49,6 +52,7 @@ public sealed record NodeSettings
             PsWait = node.GetTimeSpan("ps-wait"),
             VectorChannel = node.GetBoolean("vector-channel.enabled", true),
             VectorPort = node.GetInt("vector-channel.port", 0),
+            FirstLayerFactors = ChannelSettings.ParseFirstLayerFactors(node.GetString("vector-channel.first-layer-factors", "auto"), "distnet.node.vector-channel.first-layer-factors"),
             TlsCert = node.GetString("tls.cert", ""),
             TlsKey = node.GetString("tls.key", ""),
         };
@@ -73,6 +77,7 @@ public sealed record NodeSettings
             PsWait = Env("DISTNET_PS_WAIT") is { } wait ? TimeSpan.FromSeconds(ParseInt(wait, "DISTNET_PS_WAIT")) : s.PsWait,
             VectorChannel = Env("DISTNET_VECTOR_CHANNEL") is { } channel ? ParseSwitch(channel, "DISTNET_VECTOR_CHANNEL") : s.VectorChannel,
             VectorPort = Env("DISTNET_VECTOR_PORT") is { } vectorPort ? ParseInt(vectorPort, "DISTNET_VECTOR_PORT") : s.VectorPort,
+            FirstLayerFactors = Env("DISTNET_FIRST_LAYER_FACTORS") is { } factors ? ChannelSettings.ParseFirstLayerFactors(factors, "DISTNET_FIRST_LAYER_FACTORS") : s.FirstLayerFactors,
             TlsCert = Env("DISTNET_TLS_CERT") ?? s.TlsCert,
             TlsKey = Env("DISTNET_TLS_KEY") ?? s.TlsKey,
         };
@@ -125,7 +130,7 @@ public sealed record NodeSettings
               ps-workers = {{PsWorkers}}
               min-workers = {{MinWorkers}}
               ps-wait = {{(long)PsWait.TotalSeconds}}s
-              vector-channel { enabled = {{(VectorChannel ? "on" : "off")}}, port = {{VectorPort}} }
+              vector-channel { enabled = {{(VectorChannel ? "on" : "off")}}, port = {{VectorPort}}, first-layer-factors = {{FirstLayerFactors.ToString().ToLowerInvariant()}} }
               tls { cert = {{Quote(TlsCert)}}, key = {{Quote(TlsKey)}} }
             }
             akka.remote.dot-netty.tcp {

@@ -38,8 +38,10 @@ public partial class ClusterTrainingTests
     {
         using var dir = new TempDir();
         int port = NodeProcess.FreePort();
+        // Factors on (auto would not use them for a worker on this host): the ps rebuilds the first
+        // layer's weight gradients, and the model is still the same bits.
         using var ps = new NodeProcess("ps", ["node", "--role", "ps", "--port", port.ToString(), "--ps-workers", "1", "--min-workers", "2",
-            .. Job(dir.File("cluster.json"), 3)]);
+            "--first-layer-factors", "on", .. Job(dir.File("cluster.json"), 3)]);
         ps.WaitFor("waiting for 2 workers (1 of them in this process)", Patience);
         using var w1 = new NodeProcess("worker 1", "node", "--seed-nodes", $"akka.tcp://distnet@127.0.0.1:{port}");
         Assert.Equal(0, ps.WaitForExit(Patience));
@@ -47,6 +49,7 @@ public partial class ClusterTrainingTests
         // Worker 0 is the ps's own; the worker process gets the next id, and both did work.
         Assert.Matches(@"0: [1-9]\d*.*1: [1-9]\d*", ps.WaitFor("tasks per worker:", TimeSpan.Zero));
         Assert.Equal(0, w1.WaitForExit(Patience));
+        Assert.Contains("workers send first-layer weight gradients as factors", ps.Output);
 
         AssertSameModelAsTwoWorkersInProcess(dir, 3);
     }
@@ -59,7 +62,8 @@ public partial class ClusterTrainingTests
         string seed = $"akka.tcp://distnet@127.0.0.1:{port}";
         // Long enough (tens of seconds, with vectors on the channel) to kill a worker, see it lost, and have a new one join.
         string[] job = [.. Job(dir.File("cluster.json"), 300), "--batch", "8"];
-        using var ps = new NodeProcess("ps", ["node", "--role", "ps", "--port", port.ToString(), "--min-workers", "2", .. job]);
+        // With first-layer factors: a reassigned block's answer is rebuilt like any other.
+        using var ps = new NodeProcess("ps", ["node", "--role", "ps", "--port", port.ToString(), "--min-workers", "2", "--first-layer-factors", "on", .. job]);
         ps.WaitFor("waiting for 2 workers", Patience);
         using var w1 = new NodeProcess("worker 1", "node", "--seed-nodes", seed);
         using var w2 = new NodeProcess("worker 2", "node", "--seed-nodes", seed);

@@ -1,3 +1,4 @@
+using DistNet.Cluster.Channel;
 using DistNet.Training.Hosting;
 
 namespace DistNet.Cluster.Tests;
@@ -18,6 +19,7 @@ public class NodeSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(60), s.PsWait);
         Assert.True(s.VectorChannel);
         Assert.Equal(0, s.VectorPort);
+        Assert.Equal(FirstLayerFactors.Auto, s.FirstLayerFactors);
         Assert.False(s.TlsEnabled);
         var config = NodeConfig.Reference;
         Assert.Equal(64L * 1024 * 1024, config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size"));
@@ -32,6 +34,7 @@ public class NodeSettingsTests
             ["DISTNET_ROLE"] = "ps", ["DISTNET_HOST"] = "0.0.0.0", ["DISTNET_PORT"] = "4053",
             ["DISTNET_SEED_NODES"] = "a:1, b:2", ["DISTNET_WORKERS_PER_NODE"] = "3", ["DISTNET_MIN_WORKERS"] = "5",
             ["DISTNET_PS_WAIT"] = "7", ["DISTNET_VECTOR_CHANNEL"] = "off", ["DISTNET_VECTOR_PORT"] = "4054", ["DISTNET_PS_WORKERS"] = "2",
+            ["DISTNET_FIRST_LAYER_FACTORS"] = "on",
         };
         var s = NodeSettings.FromEnvironment(NodeConfig.Reference, name => env.GetValueOrDefault(name));
         Assert.Equal((NodeRole.Ps, "0.0.0.0", 4053, 3, 5), (s.Role, s.Host, s.Port, s.WorkersPerNode, s.MinWorkers));
@@ -45,6 +48,7 @@ public class NodeSettingsTests
         Assert.Equal(4054, config.GetInt("distnet.node.vector-channel.port"));
         Assert.Equal(2, s.PsWorkers);
         Assert.Equal(2, config.GetInt("distnet.node.ps-workers"));
+        Assert.Equal(FirstLayerFactors.On, ChannelSettings.FromConfig(config).FirstLayerFactors);
     }
 
     [Fact]
@@ -76,6 +80,7 @@ public class NodeSettingsTests
     [InlineData("DISTNET_PORT", "many", "DISTNET_PORT")]
     [InlineData("DISTNET_ROLE", "boss", "unknown role 'boss'")]
     [InlineData("DISTNET_VECTOR_CHANNEL", "maybe", "DISTNET_VECTOR_CHANNEL='maybe' is not on or off")]
+    [InlineData("DISTNET_FIRST_LAYER_FACTORS", "sometimes", "DISTNET_FIRST_LAYER_FACTORS='sometimes' is not auto, on or off")]
     public void Bad_environment_values_are_named(string name, string value, string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => NodeSettings.FromEnvironment(NodeConfig.Reference, n => n == name ? value : null));

@@ -11,6 +11,7 @@ using DistNet.Core.Training;
 using DistNet.Training;
 using DistNet.Training.Hosting;
 using DistNet.Training.Server;
+using DistNet.Training.Telemetry;
 using DistNet.Training.Workers;
 
 namespace DistNet.Cluster.Tests;
@@ -209,26 +210,32 @@ public sealed class VectorChannelTests
     /// <summary>
     /// The server and three workers in one actor system, every worker behind a ServerLink and a
     /// WorkerLink with a real connection between them: the links are transparent, so the model is
-    /// the one in-process training gives. Optionally one link is stopped after the first epoch.
+    /// the one in-process training gives. Optionally one link is stopped after the first epoch, and
+    /// the workers may answer with first-layer factors. Also returns the answers' mean size on the wire.
     /// </summary>
-    private static DistributedResult TrainOverTheChannel(bool cutOneAfterFirstEpoch)
+    private static (DistributedResult Result, double BytesPerAnswer) TrainOverTheChannel(bool cutOneAfterFirstEpoch, bool factors)
     {
         var model = Mlp.Initialize(Architecture.Create(64, [16], Activation.Sigmoid, 10, Loss.SoftmaxCrossEntropy), 1);
         var split = Digits.Value;
         using var system = ActorSystem.Create("distnet", AkkaConfig.Default);
+        using var telemetry = new RunTelemetry();
         try
         {
             var links = new List<IActorRef>();
             var observer = new CutAfterFirstEpoch(() => { if (cutOneAfterFirstEpoch) system.Stop(links[1]); });
             var server = TrainingServer.Start(system, new ServerSetup(model, split.Train.Count, split.Validation, Settings,
-                new DistributedSettings { Workers = 3 }, observer));
+                new DistributedSettings { Workers = 3 }, observer, telemetry));
             var (listener, token) = ChannelListener.Open("127.0.0.1", Plain);
-            system.ActorOf(ChannelListener.Props(listener, server, token, Plain, followMembership: false), ChannelListener.Name);
+            // On: with auto, workers on this host (all of them here) send whole gradients.
+            system.ActorOf(ChannelListener.Props(listener, server, token, Plain with { FirstLayerFactors = FirstLayerFactors.On }, followMembership: false,
+                factors ? () => new FirstLayerGradient(model.Architecture, split.Train) : null), ChannelListener.Name);
             var endpoint = new ChannelEndpoint("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port, token);
             var job = new WorkerJob(model.Architecture, split.Train, Settings.Penalty, Settings.Optimizer);
             for (int id = 0; id < 3; id++)
                 links.Add(system.ActorOf(ServerLink.Props(endpoint, new ChannelHello(id, $"node-{id}"), job, Plain, AkkaConfig.PinnedDispatcher), $"link-{id}"));
-            return TrainingServer.Train(server, model.Architecture).GetAwaiter().GetResult();
+            var result = TrainingServer.Train(server, model.Architecture).GetAwaiter().GetResult();
+            var workers = telemetry.Epochs.SelectMany(e => e.Workers).ToList();
+            return (result, (double)workers.Sum(w => w.BytesReceived) / workers.Sum(w => w.Tasks));
         }
         finally { system.Terminate().Wait(TimeSpan.FromSeconds(10)); }
     }
@@ -247,14 +254,17 @@ public sealed class VectorChannelTests
         var model = Mlp.Initialize(Architecture.Create(64, [16], Activation.Sigmoid, 10, Loss.SoftmaxCrossEntropy), 1);
         var local = LocalTraining.Run(model, split.Train, split.Validation, Settings, new DistributedSettings { Workers = 3 });
 
-        var channel = TrainOverTheChannel(cutOneAfterFirstEpoch: false);
+        // Shards of 4 samples against 64 inputs: the answers carry first-layer factors, rebuilt by the links.
+        var (channel, factoredBytes) = TrainOverTheChannel(cutOneAfterFirstEpoch: false, factors: true);
         Assert.Equal(local.Model.Parameters, channel.Model.Parameters);
         Assert.True(channel.LedgerExactlyOnce);
 
         // A worker whose channel ends is lost; its shards go to the others and the sum does not change.
-        var cut = TrainOverTheChannel(cutOneAfterFirstEpoch: true);
+        // Whole gradients this time: each answer carries every first-layer weight, 64 × 16 of 1,210 numbers.
+        var (cut, wholeBytes) = TrainOverTheChannel(cutOneAfterFirstEpoch: true, factors: false);
         Assert.Equal(1, cut.Stats.WorkersLost);
         Assert.True(cut.LedgerExactlyOnce);
         Assert.Equal(local.Model.Parameters, cut.Model.Parameters);
+        Assert.True(factoredBytes < 0.5 * wholeBytes, $"answers of {factoredBytes:F0} bytes with factors, {wholeBytes:F0} without");
     }
 }

@@ -56,6 +56,36 @@ public sealed class VectorMessageSerializerTests : IDisposable
         Assert.Equal(timings with { RepliedAt = 0 }, done.Timings);
     }
 
+    /// <summary>
+    /// A task says whether the answer may carry first-layer factors; such an answer leaves the first
+    /// layer's region of each vector behind (the receiver rebuilds it) and carries the factors instead.
+    /// </summary>
+    [Fact]
+    public void A_factored_answer_travels_without_the_first_layer_region_and_with_its_factors()
+    {
+        var task = new ComputeGradients(7, 42, Vector(100), [new ShardTask(0, [5, 1])], 1f / 128, 2);
+        Assert.False(((ComputeGradients)RoundTrip(task)).FactorFirstLayer);
+        Assert.True(((ComputeGradients)RoundTrip(task with { FactorFirstLayer = true })).FactorFirstLayer);
+
+        var gradient = Vector(100); // 102 numbers, the first 60 of them the first layer's weights
+        var factors = new FactoredFirstLayer(60, [new ShardFactors([5, 1], Vector(10)), new ShardFactors([9], Vector(4))]);
+        var whole = new GradientsComputed(7, 42, 3, [new ShardGradient(0, 1, gradient, 2.5, 1, 3)]);
+        var factored = whole with { Shards = [whole.Shards[0] with { FirstLayer = factors }] };
+
+        var serializer = (VectorMessageSerializer)_system.Serialization.FindSerializerFor(factored);
+        Assert.Equal("gf", serializer.Manifest(factored));
+        // 60 floats fewer; the factors' 2 + 1 samples and 12 + 6 numbers more, with their counts and the region's length.
+        Assert.Equal(serializer.ToBinary(whole).Length - 60 * 4 + 4 + 4 + (4 + 8 + 4 + 48) + (4 + 4 + 4 + 24), serializer.ToBinary(factored).Length);
+
+        var back = ((GradientsComputed)RoundTrip(factored)).Shards[0];
+        Assert.Equal(gradient.Length, back.Gradient.Length);
+        Assert.Equal(gradient[60..].Select(BitConverter.SingleToInt32Bits), back.Gradient[60..].Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(60, back.FirstLayer!.Length);
+        Assert.Equal([[5, 1], [9]], back.FirstLayer.Shards.Select(f => f.Samples));
+        Assert.Equal(Vector(10).Select(BitConverter.SingleToInt32Bits), back.FirstLayer.Shards[0].Delta.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal((0, 1, 2.5, 1, 3), (back.Shard, back.Level, back.LossSum, back.Correct, back.Samples));
+    }
+
     [Fact]
     public void Decoding_tells_the_message_its_size_and_both_sides_codec_times()
     {

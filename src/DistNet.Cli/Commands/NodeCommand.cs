@@ -2,6 +2,7 @@ using System.CommandLine;
 using DistNet.Training.Faults;
 using Akka.Actor;
 using DistNet.Cluster;
+using DistNet.Cluster.Channel;
 using DistNet.Cluster.Job;
 
 namespace DistNet.Cli.Commands;
@@ -27,13 +28,14 @@ public static class NodeCommand
         var psWait = new Option<int?>("--ps-wait") { Description = "worker: seconds to wait for a new ps when the ps was downed (crashed) [DISTNET_PS_WAIT; default 60]" };
         var vectorChannel = new Option<string?>("--vector-channel") { Description = "ps: on = weights and gradients on a TCP connection per worker, off = through Akka.Remote [DISTNET_VECTOR_CHANNEL; default on]" };
         var vectorPort = new Option<int?>("--vector-port") { Description = "ps: port of the vector channel, 0 for any [DISTNET_VECTOR_PORT; default 0]" };
+        var firstLayerFactors = new Option<string?>("--first-layer-factors") { Description = "ps: workers may send the first layer's weight gradient as factors (δ₁ and sample ids) when fewer numbers, rebuilt here with the same bits: auto = workers on other hosts, on, off [DISTNET_FIRST_LAYER_FACTORS; default auto]" };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate: with --tls-key, TLS with mutual authentication between nodes [DISTNET_TLS_CERT]" };
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key [DISTNET_TLS_KEY]" };
         var printConfig = new Option<bool>("--print-config") { Description = "Print the effective configuration and exit" };
 
         var command = new Command("node", "Run a cluster node: the parameter server (--role ps, with the training options) or a worker")
         {
-            role, host, port, publicHost, seeds, perNode, psWorkers, minWorkers, psWait, vectorChannel, vectorPort, tlsCert, tlsKey, printConfig,
+            role, host, port, publicHost, seeds, perNode, psWorkers, minWorkers, psWait, vectorChannel, vectorPort, firstLayerFactors, tlsCert, tlsKey, printConfig,
         };
         foreach (var option in training.All) command.Add(option);
 
@@ -56,6 +58,7 @@ public static class NodeCommand
                     PsWait = parse.GetValue(psWait) is { } wait ? TimeSpan.FromSeconds(wait) : env.PsWait,
                     VectorChannel = parse.GetValue(vectorChannel) is { } vc ? NodeSettings.ParseSwitch(vc, "--vector-channel") : env.VectorChannel,
                     VectorPort = parse.GetValue(vectorPort) ?? env.VectorPort,
+                    FirstLayerFactors = parse.GetValue(firstLayerFactors) is { } f ? ChannelSettings.ParseFirstLayerFactors(f, "--first-layer-factors") : env.FirstLayerFactors,
                     TlsCert = parse.GetValue(tlsCert) ?? env.TlsCert,
                     TlsKey = parse.GetValue(tlsKey) ?? env.TlsKey,
                 };

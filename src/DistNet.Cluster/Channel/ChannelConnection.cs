@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.Serialization;
@@ -51,9 +52,14 @@ public sealed class ChannelConnection : IDisposable
 
     public string Peer { get; }
 
+    /// <summary>Whether the peer is on this host: it connected over loopback, or from this end's own address.</summary>
+    public bool PeerOnThisHost { get; }
+
     private ChannelConnection(Socket socket, Stream stream, int maxFrame, string peer)
     {
         (_socket, _stream, _maxFrame, Peer) = (socket, stream, maxFrame, peer);
+        PeerOnThisHost = socket.RemoteEndPoint is IPEndPoint remote && socket.LocalEndPoint is IPEndPoint local
+            && (IPAddress.IsLoopback(remote.Address) || remote.Address.Equals(local.Address));
         _in = new BufferedStream(stream, BufferBytes);
         _out = new BufferedStream(stream, BufferBytes);
     }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using DistNet.Core.Training;
 
 namespace DistNet.Cluster.Channel;
 
@@ -22,6 +23,7 @@ public sealed class ChannelListener : ReceiveActor
     private readonly byte[] _token;
     private readonly ChannelSettings _settings;
     private readonly bool _followMembership;
+    private readonly Func<FirstLayerGradient>? _firstLayer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<IActorRef, string> _linkNodes = new();
     private int _unnamed;
@@ -30,14 +32,22 @@ public sealed class ChannelListener : ReceiveActor
     private sealed record Refused(string Reason);
 
     /// <param name="listener">Already listening, so that its port can go into the job description before this actor starts.</param>
-    public ChannelListener(TcpListener listener, IActorRef server, byte[] token, ChannelSettings settings, bool followMembership)
+    /// <param name="firstLayer">
+    /// When the ps holds the training data and the settings allow it: makes a link its own rebuilder
+    /// of first-layer gradients that its worker sends as factors (every link with the setting on, with
+    /// auto those of workers on other hosts).
+    /// </param>
+    public ChannelListener(TcpListener listener, IActorRef server, byte[] token, ChannelSettings settings, bool followMembership,
+        Func<FirstLayerGradient>? firstLayer)
     {
-        (_listener, _server, _token, _settings, _followMembership) = (listener, server, token, settings, followMembership);
+        (_listener, _server, _token, _settings, _followMembership, _firstLayer) = (listener, server, token, settings, followMembership, firstLayer);
         Receive<Accepted>(accepted =>
         {
             // Named after the worker and its node, which is how the server's notes name a lost worker.
             var node = Address.TryParse(accepted.Hello.NodeAddress, out var a) ? $"{a.Host}:{a.Port}" : $"{++_unnamed}";
-            var link = Context.ActorOf(WorkerLink.Props(accepted.Connection, accepted.Hello, _server),
+            bool factors = _firstLayer is not null && (_settings.FirstLayerFactors == FirstLayerFactors.On || !accepted.Connection.PeerOnThisHost);
+            if (factors) _log.Info("worker {0} ({1}) may send first-layer gradients as factors", accepted.Hello.WorkerId, accepted.Connection.Peer);
+            var link = Context.ActorOf(WorkerLink.Props(accepted.Connection, accepted.Hello, _server, factors ? _firstLayer!() : null),
                 ActorPath.IsValidPathElement($"worker-{accepted.Hello.WorkerId}@{node}") ? $"worker-{accepted.Hello.WorkerId}@{node}" : $"worker-{accepted.Hello.WorkerId}-{++_unnamed}");
             Context.Watch(link);
             _linkNodes[link] = accepted.Hello.NodeAddress;
@@ -62,8 +72,9 @@ public sealed class ChannelListener : ReceiveActor
         return (listener, RandomNumberGenerator.GetBytes(ChannelConnection.TokenBytes));
     }
 
-    public static Props Props(TcpListener listener, IActorRef server, byte[] token, ChannelSettings settings, bool followMembership) =>
-        Akka.Actor.Props.Create(() => new ChannelListener(listener, server, token, settings, followMembership));
+    public static Props Props(TcpListener listener, IActorRef server, byte[] token, ChannelSettings settings, bool followMembership,
+        Func<FirstLayerGradient>? firstLayer = null) =>
+        Akka.Actor.Props.Create(() => new ChannelListener(listener, server, token, settings, followMembership, firstLayer));
 
     protected override void PreStart()
     {

@@ -13,8 +13,17 @@ public sealed record ChannelSettings(
     int MaxFrameBytes,
     TimeSpan SendTimeout,
     TimeSpan HandshakeTimeout,
-    X509Certificate2? Certificate)
+    X509Certificate2? Certificate,
+    FirstLayerFactors FirstLayerFactors = FirstLayerFactors.Auto)
 {
+    public static FirstLayerFactors ParseFirstLayerFactors(string text, string name) => text.ToLowerInvariant() switch
+    {
+        "auto" => FirstLayerFactors.Auto,
+        "on" or "true" or "yes" => FirstLayerFactors.On,
+        "off" or "false" or "no" => FirstLayerFactors.Off,
+        _ => throw new ArgumentException($"{name}='{text}' is not auto, on or off"),
+    };
+
     public static ChannelSettings FromConfig(Config config)
     {
         var channel = config.GetConfig("distnet.node.vector-channel");
@@ -26,9 +35,17 @@ public sealed record ChannelSettings(
             (int)Math.Min(int.MaxValue, config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 64L << 20),
             channel.GetTimeSpan("send-timeout", TimeSpan.FromSeconds(30)),
             channel.GetTimeSpan("handshake-timeout", TimeSpan.FromSeconds(10)),
-            cert.Length > 0 && key.Length > 0 ? Tls.Load(cert, key) : null);
+            cert.Length > 0 && key.Length > 0 ? Tls.Load(cert, key) : null,
+            ParseFirstLayerFactors(channel.GetString("first-layer-factors", "auto"), "distnet.node.vector-channel.first-layer-factors"));
     }
 }
+
+/// <summary>
+/// Whether workers may send the first layer's weight gradient as its factors (docs/cluster.md,
+/// "Gradients as factors"): always, never, or only workers on other hosts, whose bytes cross a real
+/// network (on one host a vector moves at memory speed, and the ps's rebuilding costs as much as it saves).
+/// </summary>
+public enum FirstLayerFactors { Auto, On, Off }
 
 /// <summary>Where a worker reaches the ps's vector channel, and the job's secret it must present there.</summary>
 public sealed record ChannelEndpoint(string Host, int Port, byte[] Token);

@@ -37,7 +37,11 @@ public sealed class ServerLink : ReceiveActor
                 _connection!.Send(message);
                 // In process the server would take these over and recycle them; here they are on the wire, done with.
                 if (message is GradientsComputed answer)
-                    foreach (var shard in answer.Shards) VectorPool.Return(shard.Gradient);
+                    foreach (var shard in answer.Shards)
+                    {
+                        VectorPool.Return(shard.Gradient);
+                        foreach (var factor in shard.FirstLayer?.Shards ?? []) VectorPool.Return(factor.Delta);
+                    }
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or ChannelException)
             {

@@ -1,5 +1,10 @@
+using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Event;
+using DistNet.Core.Linear;
+using DistNet.Core.Training;
+using DistNet.Training.Telemetry;
+using DistNet.Training.Workers;
 
 namespace DistNet.Cluster.Channel;
 
@@ -8,17 +13,20 @@ namespace DistNet.Cluster.Channel;
 /// and sends it tasks, which it writes to the worker's channel connection; what the worker sends
 /// comes back to the server with this actor as the sender. When the connection ends the link stops,
 /// and the server, which watches it, counts the worker lost and deals its shards to the others.
+/// With a <see cref="FirstLayerGradient"/>, it lets the worker answer with the first layer's weight
+/// gradient as factors and rebuilds that region on its reader thread, so the server sees whole gradients.
 /// </summary>
 public sealed class WorkerLink : ReceiveActor
 {
     private readonly ChannelConnection _connection;
     private readonly IActorRef _server;
     private readonly ChannelHello _hello;
+    private readonly FirstLayerGradient? _firstLayer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public WorkerLink(ChannelConnection connection, ChannelHello hello, IActorRef server)
+    public WorkerLink(ChannelConnection connection, ChannelHello hello, IActorRef server, FirstLayerGradient? firstLayer)
     {
-        (_connection, _hello, _server) = (connection, hello, server);
+        (_connection, _hello, _server, _firstLayer) = (connection, hello, server, firstLayer);
         Receive<ChannelClosed>(closed =>
         {
             _log.Warning("vector channel of worker {0} ({1}) ended: {2}", _hello.WorkerId, _connection.Peer, closed.Reason);
@@ -26,6 +34,7 @@ public sealed class WorkerLink : ReceiveActor
         });
         ReceiveAny(message =>
         {
+            if (_firstLayer is not null && message is ComputeGradients task) message = task with { FactorFirstLayer = true };
             try { _connection.Send(message); }
             catch (Exception e) when (e is IOException or ObjectDisposedException or ChannelException)
             {
@@ -35,13 +44,39 @@ public sealed class WorkerLink : ReceiveActor
         });
     }
 
-    public static Props Props(ChannelConnection connection, ChannelHello hello, IActorRef server) =>
-        Akka.Actor.Props.Create(() => new WorkerLink(connection, hello, server));
+    public static Props Props(ChannelConnection connection, ChannelHello hello, IActorRef server, FirstLayerGradient? firstLayer = null) =>
+        Akka.Actor.Props.Create(() => new WorkerLink(connection, hello, server, firstLayer));
 
     protected override void PreStart()
     {
-        var (self, server) = (Self, _server);
-        _connection.StartReading(message => server.Tell(message, self), reason => self.Tell(new ChannelClosed(reason)));
+        var (self, server, firstLayer) = (Self, _server, _firstLayer);
+        _connection.StartReading(message => server.Tell(Rebuild(message, firstLayer), self), reason => self.Tell(new ChannelClosed(reason)));
+    }
+
+    /// <summary>
+    /// An answer whose first-layer weights came as factors, with that region filled in (on the reader
+    /// thread, counted in the answer's decoding time); anything else as it is. A factored answer that
+    /// was not asked for or does not fit the model or the data is malformed: it ends the connection.
+    /// </summary>
+    private static object Rebuild(object message, FirstLayerGradient? firstLayer)
+    {
+        if (message is not GradientsComputed { Shards: var blocks } answer || blocks.All(b => b.FirstLayer is null)) return message;
+        if (firstLayer is null) throw new SerializationException("an answer with first-layer factors that this link did not ask for");
+        long start = Clock.Now;
+        var whole = new ShardGradient[blocks.Length];
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            var block = blocks[i];
+            if (block.FirstLayer is not { } factors) { whole[i] = block; continue; }
+            if (factors.Length != firstLayer.Length)
+                throw new SerializationException($"first-layer factors for {factors.Length} weights, the model has {firstLayer.Length}");
+            try { firstLayer.Fill(block.Level, factors.Shards.Select(f => (f.Samples, f.Delta)).ToList(), block.Gradient); }
+            catch (ArgumentException e) { throw new SerializationException($"malformed first-layer factors: {e.Message}"); }
+            foreach (var f in factors.Shards) VectorPool.Return(f.Delta);
+            whole[i] = block with { FirstLayer = null };
+        }
+        var wire = answer.Wire is { } w ? w with { DecodeNs = w.DecodeNs + Clock.Ns(start, Clock.Now) } : null;
+        return answer with { Shards = whole, Wire = wire };
     }
 
     protected override void PostStop() => _connection.Dispose();

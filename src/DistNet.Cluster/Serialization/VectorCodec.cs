@@ -13,12 +13,20 @@ namespace DistNet.Cluster.Serialization;
 public static class VectorCodec
 {
     public const string ComputeManifest = "cg", ComputedManifest = "gc", LocalManifest = "rl", LocalDoneManifest = "ld", RegisterManifest = "rw";
+
+    /// <summary>
+    /// A task whose answer may carry the first layer's weight gradient as factors (same fields as "cg"),
+    /// and such an answer: "gc"'s fields, but each block's vector without that region, then its factors.
+    /// </summary>
+    public const string FactorableComputeManifest = "cf", FactoredComputedManifest = "gf";
     private const int TimingsSize = 8 * 8;
 
     /// <summary>The manifest of a message this codec carries, or null.</summary>
     public static string? ManifestOf(object o) => o switch
     {
+        ComputeGradients { FactorFirstLayer: true } => FactorableComputeManifest,
         ComputeGradients => ComputeManifest,
+        GradientsComputed m when m.Shards.Any(s => s.FirstLayer is not null) => FactoredComputedManifest,
         GradientsComputed => ComputedManifest,
         RunLocalSteps => LocalManifest,
         LocalStepsDone => LocalDoneManifest,
@@ -30,7 +38,9 @@ public static class VectorCodec
     public static long Size(object o) => o switch
     {
         ComputeGradients m => 8 + 8 + 4 + 4 + Floats(m.Parameters) + 4 + m.Shards.Sum(s => 4L + Ints(s.Samples)),
-        GradientsComputed m => 8 + 8 + 4 + TimingsSize + 4 + m.Shards.Sum(s => 4L + 4 + 8 + 4 + 4 + Floats(s.Gradient)),
+        GradientsComputed m => 8 + 8 + 4 + TimingsSize + 4 + m.Shards.Sum(s => 4L + 4 + 8 + 4 + 4 + (s.FirstLayer is { } f
+            ? 4 + 4 + 4L * (s.Gradient.Length - f.Length) + 4 + f.Shards.Sum(x => Ints(x.Samples) + Floats(x.Delta))
+            : Floats(s.Gradient))),
         RunLocalSteps m => 8 + 8 + Floats(m.Parameters) + 4 + m.Batches.Sum(b => (long)Ints(b)),
         LocalStepsDone m => 8 + 8 + 4 + 8 + 4 + 4 + TimingsSize + Floats(m.Parameters),
         RegisterWorker => 4,
@@ -47,8 +57,17 @@ public static class VectorCodec
                 foreach (var s in m.Shards) { w.Int(s.Shard); w.IntArray(s.Samples); }
                 break;
             case GradientsComputed m:
+                bool factored = ManifestOf(m) == FactoredComputedManifest;
                 w.Long(m.TaskId); w.Long(m.Version); w.Int(m.WorkerId); Timings(w, m.Timings); w.Int(m.Shards.Length);
-                foreach (var s in m.Shards) { w.Int(s.Shard); w.Int(s.Level); w.Double(s.LossSum); w.Int(s.Correct); w.Int(s.Samples); w.FloatArray(s.Gradient); }
+                foreach (var s in m.Shards)
+                {
+                    w.Int(s.Shard); w.Int(s.Level); w.Double(s.LossSum); w.Int(s.Correct); w.Int(s.Samples);
+                    if (!factored) { w.FloatArray(s.Gradient); continue; }
+                    var f = s.FirstLayer ?? throw new ArgumentException("an answer with factors has them for every block");
+                    w.Int(f.Length); w.FloatArray(s.Gradient.AsSpan(f.Length));
+                    w.Int(f.Shards.Length);
+                    foreach (var x in f.Shards) { w.IntArray(x.Samples); w.FloatArray(x.Delta); }
+                }
                 break;
             case RunLocalSteps m:
                 w.Long(m.TaskId); w.Long(m.Round); w.FloatArray(m.Parameters);
@@ -73,7 +92,9 @@ public static class VectorCodec
         object message = manifest switch
         {
             ComputeManifest => ReadCompute(r),
-            ComputedManifest => ReadComputed(r),
+            FactorableComputeManifest => ReadCompute(r) with { FactorFirstLayer = true },
+            ComputedManifest => ReadComputed(r, factored: false),
+            FactoredComputedManifest => ReadComputed(r, factored: true),
             LocalManifest => new RunLocalSteps(r.Long(), r.Long(), r.FloatArray(), r.Array(x => x.IntArray())),
             LocalDoneManifest => ReadLocalDone(r),
             RegisterManifest => new RegisterWorker(r.Int()),
@@ -103,7 +124,7 @@ public static class VectorCodec
         return new ComputeGradients(taskId, version, parameters, shards, scale, shardCount);
     }
 
-    private static GradientsComputed ReadComputed(VectorReader r)
+    private static GradientsComputed ReadComputed(VectorReader r, bool factored)
     {
         long taskId = r.Long(), version = r.Long();
         int workerId = r.Int();
@@ -113,7 +134,11 @@ public static class VectorCodec
             int shard = x.Int(), level = x.Int();
             double loss = x.Double();
             int correct = x.Int(), samples = x.Int();
-            return new ShardGradient(shard, level, x.FloatArray(), loss, correct, samples);
+            if (!factored) return new ShardGradient(shard, level, x.FloatArray(), loss, correct, samples);
+            int length = x.Int();
+            var gradient = x.FloatArrayAfter(length);
+            var factors = x.Array(y => new ShardFactors(y.IntArray(), y.FloatArray()));
+            return new ShardGradient(shard, level, gradient, loss, correct, samples) { FirstLayer = new FactoredFirstLayer(length, factors) };
         });
         return new GradientsComputed(taskId, version, workerId, shards) { Timings = timings };
     }

@@ -52,6 +52,19 @@ public abstract class VectorReader(long length, string manifest)
         return values;
     }
 
+    /// <summary>
+    /// The end of a vector <paramref name="offset"/> + count long, whose first <paramref name="offset"/>
+    /// numbers did not travel (they are left as the pool had them, for the receiver to fill in).
+    /// </summary>
+    public float[] FloatArrayAfter(int offset)
+    {
+        int count = Count(sizeof(float));
+        if (offset < 0 || offset > int.MaxValue - count) throw Malformed($"a vector tail of {count} after {offset} numbers");
+        var values = VectorPool.Rent(offset + count);
+        Take(MemoryMarshal.AsBytes(values.AsSpan(offset)));
+        return values;
+    }
+
     public int[] IntArray()
     {
         var values = GC.AllocateUninitializedArray<int>(Count(sizeof(int)));

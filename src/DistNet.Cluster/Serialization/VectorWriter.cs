@@ -21,10 +21,10 @@ public abstract class VectorWriter
     public void Float(float v) { Span<byte> s = stackalloc byte[4]; BinaryPrimitives.WriteSingleLittleEndian(s, v); Emit(s); }
     public void Double(double v) { Span<byte> s = stackalloc byte[8]; BinaryPrimitives.WriteDoubleLittleEndian(s, v); Emit(s); }
 
-    public void FloatArray(float[] values)
+    public void FloatArray(ReadOnlySpan<float> values)
     {
         Int(values.Length);
-        Emit(MemoryMarshal.AsBytes(values.AsSpan()));
+        Emit(MemoryMarshal.AsBytes(values));
     }
 
     public void IntArray(int[] values)

@@ -50,7 +50,45 @@ public sealed class Backprop(Architecture architecture)
     /// gradient of the whole batch's mean loss.
     /// </summary>
     public double Gradient(float[] parameters, ReadOnlySpan<float> inputs, int batch,
-        ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, float scale, float[] gradient)
+        ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, float scale, float[] gradient) =>
+        Gradient(parameters, inputs, batch, labels, targets, scale, gradient, firstLayerDelta: default);
+
+    /// <summary>
+    /// The same, except the first layer's weight gradient: instead of the product δ₁Xᵀ, it writes
+    /// δ₁ (the first layer's units × batch) into <paramref name="firstLayerDelta"/> and leaves that
+    /// region of <paramref name="gradient"/> as it was. δ₁ and the batch's inputs are the product's
+    /// sufficient factors: for a batch smaller than the input width they are fewer numbers than the
+    /// product, and whoever holds the inputs too gets the same bits from
+    /// <see cref="FirstLayerWeightGradient"/> (the cluster's links do, see docs/cluster.md).
+    /// </summary>
+    public double GradientWithoutFirstLayerWeights(float[] parameters, ReadOnlySpan<float> inputs, int batch,
+        ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, float scale, float[] gradient, Span<float> firstLayerDelta)
+    {
+        if (firstLayerDelta.Length != Architecture.Layers[0].Units * batch)
+            throw new ArgumentException("first-layer delta buffer has the wrong size", nameof(firstLayerDelta));
+        return Gradient(parameters, inputs, batch, labels, targets, scale, gradient, firstLayerDelta);
+    }
+
+    /// <summary>
+    /// The first layer's weight gradient δ₁Xᵀ (units × inputs, into <paramref name="into"/>) from its
+    /// factors: the very product <see cref="Gradient(float[], ReadOnlySpan{float}, int, ReadOnlySpan{int}, ReadOnlySpan{float}, float, float[])"/>
+    /// computes for that layer, so the result has the same bits.
+    /// </summary>
+    public static void FirstLayerWeightGradient(Architecture architecture, ReadOnlySpan<float> delta, ReadOnlySpan<float> inputs,
+        int batch, Span<float> into)
+    {
+        int outputs = architecture.Layers[0].Units, fanIn = architecture.InputSize;
+        if (delta.Length != outputs * batch || inputs.Length != fanIn * batch || into.Length != outputs * fanIn)
+            throw new ArgumentException($"factors of {delta.Length} and {inputs.Length} numbers do not make a {outputs} × {fanIn} gradient of a batch of {batch}");
+        WeightGradient(outputs, fanIn, batch, delta, inputs, into);
+    }
+
+    /// <summary>∂/∂W of a layer: δ · previousᵀ, summed over the batch by the product.</summary>
+    private static void WeightGradient(int outputs, int fanIn, int batch, ReadOnlySpan<float> delta, ReadOnlySpan<float> previous, Span<float> into) =>
+        Blas.Gemm(false, true, outputs, fanIn, batch, 1f, delta, outputs, previous, fanIn, 0f, into, outputs);
+
+    private double Gradient(float[] parameters, ReadOnlySpan<float> inputs, int batch,
+        ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, float scale, float[] gradient, Span<float> firstLayerDelta)
     {
         if (gradient.Length != _layout.Count) throw new ArgumentException("gradient buffer has the wrong size", nameof(gradient));
         var scores = Forward(parameters, inputs, batch);
@@ -66,8 +104,8 @@ public sealed class Backprop(Architecture architecture)
             var delta = _delta.AsSpan(0, outputs * batch);
             ReadOnlySpan<float> previous = l == 0 ? inputs : _activations[l - 1].AsSpan(0, fanIn * batch);
 
-            Blas.Gemm(false, true, outputs, fanIn, batch, 1f, delta, outputs, previous, fanIn,
-                0f, _layout.Weights(gradient, l).Span, outputs);
+            if (l == 0 && !firstLayerDelta.IsEmpty) delta.CopyTo(firstLayerDelta);
+            else WeightGradient(outputs, fanIn, batch, delta, previous, _layout.Weights(gradient, l).Span);
             var biasGradient = _layout.Bias(gradient, l);
             if (!biasGradient.IsEmpty) SumColumns(delta, outputs, batch, biasGradient);
             if (l == 0) break; // the inputs need no gradient

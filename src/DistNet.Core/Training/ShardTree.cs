@@ -75,19 +75,44 @@ public readonly record struct ShardScore(double LossSum, int Correct, int Sample
 /// Computes the sum of a block's shard gradients along the <see cref="ShardTree"/>, one shard at a
 /// time, into a destination vector. Keeps one scratch vector per tree level and reuses them.
 /// </summary>
-public sealed class ShardTreeSum(int parameterCount)
+/// <remarks>
+/// It may add a range [from, to) of the vectors only: a gradient whose first layer's weights travel
+/// as factors is added up in two parts, the rest by the worker and that region by the ps's link,
+/// each along the same tree, so every element is the same sum as in one pass.
+/// </remarks>
+public sealed class ShardTreeSum
 {
-    /// <summary>Writes shard <paramref name="shard"/>'s gradient into <paramref name="gradient"/> (every element) and scores it.</summary>
+    /// <summary>Writes shard <paramref name="shard"/>'s gradient into <paramref name="gradient"/> (every element of the range) and scores it.</summary>
     public delegate ShardScore Leaf(int shard, float[] gradient);
 
+    private readonly int _from, _to;
+    private readonly bool _whole;
     private readonly List<float[]> _scratch = new();
+
+    /// <summary>Adds whole vectors of exactly this length.</summary>
+    public ShardTreeSum(int parameterCount) : this(0, parameterCount) => _whole = true;
+
+    /// <summary>Adds elements [<paramref name="from"/>, <paramref name="to"/>) of vectors <paramref name="to"/> long or longer.</summary>
+    public ShardTreeSum(int from, int to)
+    {
+        if (from < 0 || to < from) throw new ArgumentOutOfRangeException(nameof(to), $"range [{from}, {to})");
+        (_from, _to) = (from, to);
+    }
 
     public ShardScore Compute(ShardBlock block, int shardCount, float[] destination, Leaf leaf)
     {
-        if (destination.Length != parameterCount) throw new ArgumentException("destination has the wrong length", nameof(destination));
+        CheckLength(destination);
         float unused = 0;
         return Node(block.First, block.Level, shardCount, destination, leaf, measure: false, ref unused);
     }
+
+    private void CheckLength(float[] destination)
+    {
+        if (_whole ? destination.Length != _to : destination.Length < _to)
+            throw new ArgumentException("destination has the wrong length", nameof(destination));
+    }
+
+    private Span<float> Range(float[] vector) => vector.AsSpan(_from, _to - _from);
 
     /// <summary>
     /// The same sum, and <see cref="Finite.LargestMagnitude"/> of it, which a worker reports so that the
@@ -96,7 +121,7 @@ public sealed class ShardTreeSum(int parameterCount)
     /// </summary>
     public ShardScore Compute(ShardBlock block, int shardCount, float[] destination, Leaf leaf, out float largestMagnitude)
     {
-        if (destination.Length != parameterCount) throw new ArgumentException("destination has the wrong length", nameof(destination));
+        CheckLength(destination);
         largestMagnitude = 0;
         return Node(block.First, block.Level, shardCount, destination, leaf, measure: true, ref largestMagnitude);
     }
@@ -106,7 +131,7 @@ public sealed class ShardTreeSum(int parameterCount)
         if (level == 0)
         {
             var score = leaf(first, destination);
-            if (measure) magnitude = Finite.LargestMagnitude(destination);
+            if (measure) magnitude = Finite.LargestMagnitude(Range(destination));
             return score;
         }
         int half = 1 << (level - 1);
@@ -116,14 +141,14 @@ public sealed class ShardTreeSum(int parameterCount)
         // The left subtree is done with every scratch vector below this level, so the right one may reuse them.
         var scratch = Scratch(level - 1);
         var right = Node(first + half, level - 1, shardCount, scratch, leaf, measure: false, ref magnitude);
-        if (measure) magnitude = Finite.AddAndMeasure(destination, scratch);
-        else TensorPrimitives.Add(destination, scratch, destination);
+        if (measure) magnitude = Finite.AddAndMeasure(Range(destination), Range(scratch));
+        else TensorPrimitives.Add(Range(destination), Range(scratch), Range(destination));
         return left + right;
     }
 
     private float[] Scratch(int level)
     {
-        while (_scratch.Count <= level) _scratch.Add(new float[parameterCount]);
+        while (_scratch.Count <= level) _scratch.Add(new float[_to]);
         return _scratch[level];
     }
 }

@@ -22,7 +22,8 @@ public sealed class Worker : ReceiveActor
     private readonly IWorkerFaults _faults;
     private readonly Backprop _backprop;
     private readonly Batch _batch;
-    private readonly ShardTreeSum _treeSum;
+    private readonly ShardTreeSum _treeSum, _treeSumAfterFirstLayer;
+    private readonly int _firstLayerLength;
 
     // When it sent its previous answer (Stopwatch timestamp; 0 before the first): the start of its wait for weights.
     private long _lastReply;
@@ -32,7 +33,10 @@ public sealed class Worker : ReceiveActor
         (_id, _server, _job, _faults) = (id, server, job, faults);
         _backprop = new Backprop(job.Architecture);
         _batch = new Batch(job.Train);
-        _treeSum = new ShardTreeSum(new ParameterLayout(job.Architecture).Count);
+        var layout = new ParameterLayout(job.Architecture);
+        _treeSum = new ShardTreeSum(layout.Count);
+        _firstLayerLength = layout.WeightRange(0).Length;
+        _treeSumAfterFirstLayer = new ShardTreeSum(_firstLayerLength, layout.Count);
         Receive<ComputeGradients>(Compute);
         Receive<RunLocalSteps>(RunLocal);
     }
@@ -74,16 +78,37 @@ public sealed class Worker : ReceiveActor
         var indices = shards.Select(s => s.Shard).ToArray();
         var blocks = ShardTree.Blocks(indices, task.ShardCount);
         var results = new ShardGradient[blocks.Count];
+        // Factors only when every block's are smaller, and not under injected faults, which act on whole gradients.
+        bool factor = task.FactorFirstLayer && _faults is NoFaults && blocks.All(block => FirstLayerGradient.Pays(_job.Architecture,
+            shards.Where(s => s.Shard >= block.First && s.Shard < block.End(task.ShardCount)).Sum(s => s.Samples.Length)));
         for (int b = 0; b < blocks.Count; b++)
         {
             // The server keeps the vector it receives and recycles it.
             var gradient = VectorPool.Rent(task.Parameters.Length);
-            var score = _treeSum.Compute(blocks[b], task.ShardCount, gradient,
-                (shard, into) => Leaf(task, shards[Array.IndexOf(indices, shard)].Samples, into), out float magnitude);
-            results[b] = new ShardGradient(blocks[b].First, blocks[b].Level, gradient, score.LossSum, score.Correct, score.Samples)
+            if (factor)
             {
-                LargestMagnitude = magnitude,
-            };
+                var factors = new List<ShardFactors>();
+                var score = _treeSumAfterFirstLayer.Compute(blocks[b], task.ShardCount, gradient, (shard, into) =>
+                {
+                    var samples = shards[Array.IndexOf(indices, shard)].Samples;
+                    var delta = VectorPool.Rent(_job.Architecture.Layers[0].Units * samples.Length);
+                    factors.Add(new ShardFactors(samples, delta));
+                    return Leaf(task, samples, into, delta);
+                });
+                results[b] = new ShardGradient(blocks[b].First, blocks[b].Level, gradient, score.LossSum, score.Correct, score.Samples)
+                {
+                    FirstLayer = new FactoredFirstLayer(_firstLayerLength, factors.ToArray()),
+                };
+            }
+            else
+            {
+                var score = _treeSum.Compute(blocks[b], task.ShardCount, gradient,
+                    (shard, into) => Leaf(task, shards[Array.IndexOf(indices, shard)].Samples, into), out float magnitude);
+                results[b] = new ShardGradient(blocks[b].First, blocks[b].Level, gradient, score.LossSum, score.Correct, score.Samples)
+                {
+                    LargestMagnitude = magnitude,
+                };
+            }
         }
         return results;
     }
@@ -96,12 +121,17 @@ public sealed class Worker : ReceiveActor
         return new ShardGradient(shard.Shard, 0, gradient, score.LossSum, score.Correct, score.Samples);
     }).ToArray();
 
-    /// <summary>One shard's gradient, written over every element of <paramref name="gradient"/>.</summary>
-    private ShardScore Leaf(ComputeGradients task, int[] samples, float[] gradient)
+    /// <summary>
+    /// One shard's gradient, written over every element of <paramref name="gradient"/>; with
+    /// <paramref name="firstLayerDelta"/>, over every element but the first layer's weights, whose factor δ₁ goes there.
+    /// </summary>
+    private ShardScore Leaf(ComputeGradients task, int[] samples, float[] gradient, float[]? firstLayerDelta = null)
     {
         _batch.Gather(samples);
-        double loss = _backprop.Gradient(task.Parameters, _batch.Inputs, samples.Length,
-            _batch.Labels, _batch.Targets, task.Scale, gradient);
+        double loss = firstLayerDelta is null
+            ? _backprop.Gradient(task.Parameters, _batch.Inputs, samples.Length, _batch.Labels, _batch.Targets, task.Scale, gradient)
+            : _backprop.GradientWithoutFirstLayerWeights(task.Parameters, _batch.Inputs, samples.Length, _batch.Labels, _batch.Targets,
+                task.Scale, gradient, firstLayerDelta);
         int correct = _job.Train.IsClassification
             ? Evaluation.CountCorrect(_job.Architecture.Loss, _backprop.LastScores(samples.Length), _job.Architecture.OutputSize, _batch.Labels)
             : 0;

@@ -23,6 +23,13 @@ public sealed record ComputeGradients(long TaskId, long Version, float[] Paramet
 
     /// <summary>How the task travelled, set by the vector serializer that decoded it; null in process.</summary>
     public WireInfo? Wire { get; init; }
+
+    /// <summary>
+    /// Set by a cluster link that can rebuild the first layer's weight gradient from its factors
+    /// (<see cref="FactoredFirstLayer"/>): the worker may then answer with those instead, when they are
+    /// fewer numbers. Never set in process, where nothing is copied anyway.
+    /// </summary>
+    public bool FactorFirstLayer { get; init; }
 }
 
 /// <summary>
@@ -50,7 +57,23 @@ public sealed record ShardGradient(int Shard, int Level, float[] Gradient, doubl
     /// measured it while adding the block up; null when not measured (the vector serializer does not carry it).
     /// </summary>
     public float? LargestMagnitude { get; init; }
+
+    /// <summary>
+    /// When set, the first layer's weight gradient travels as these factors and the region
+    /// [0, Length) of <see cref="Gradient"/> is not filled in; the ps's link rebuilds it before the
+    /// server sees the answer.
+    /// </summary>
+    public FactoredFirstLayer? FirstLayer { get; init; }
 }
+
+/// <summary>
+/// The first layer's weight gradient of a block of shards as its sufficient factors, one per shard
+/// in shard order (<see cref="DistNet.Core.Training.FirstLayerGradient"/>).
+/// </summary>
+public sealed record FactoredFirstLayer(int Length, ShardFactors[] Shards) : IDistNetMessage;
+
+/// <summary>One shard's factors: its samples, whose inputs the receiver holds, and δ₁, the first layer's units × samples.</summary>
+public sealed record ShardFactors(int[] Samples, float[] Delta) : IDistNetMessage;
 
 /// <summary>Worker → server: the answer to <see cref="ComputeGradients"/>.</summary>
 public sealed record GradientsComputed(long TaskId, long Version, int WorkerId, ShardGradient[] Shards) : IDistNetMessage
