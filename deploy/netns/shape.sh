@@ -61,7 +61,17 @@ case $rate in
 esac
 [[ -z $rate && -z $delay && -z $loss ]] && die "nothing to do: give a RATE, --delay or --loss (or 'off')"
 
-tbf_args() { echo "rate $rate burst 32kbit latency 400ms"; }
+# The bucket holds 4 ms of the rate (one tick at HZ=250; tc needs at least rate/HZ), never less than
+# 32 kbit: a fixed 32 kbit starves fast links, whose 64 KB segments then go out in slices.
+tbf_args() {
+  local bytes
+  bytes=$(awk -v r="$rate" 'BEGIN {
+    n = r + 0; u = tolower(r); sub(/^[0-9.]+/, "", u)
+    m = (u ~ /^k/) ? 1e3 : (u ~ /^m/) ? 1e6 : (u ~ /^g/) ? 1e9 : 1
+    if (u ~ /bps$/) m *= 8
+    b = n * m * 0.004 / 8; if (b < 4000) b = 4000; printf "%d", b }')
+  echo "rate $rate burst $bytes latency 400ms"
+}
 
 for e in "${ends[@]}"; do
   set -- $e

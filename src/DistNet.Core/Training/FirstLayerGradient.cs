@@ -22,8 +22,12 @@ public sealed class FirstLayerGradient(Architecture architecture, Dataset data)
     /// <summary>The region's length: it is the start of a gradient vector (<see cref="ParameterLayout"/>).</summary>
     public int Length => architecture.Layers[0].Units * architecture.InputSize;
 
-    /// <summary>Whether factors of this many samples are fewer numbers than the product (inputs are never sent).</summary>
-    public static bool Pays(Architecture architecture, int samples) => samples < architecture.InputSize;
+    /// <summary>Whether the factors of this many samples (δ₁ and the sample ids; never the inputs) are fewer numbers than the product.</summary>
+    public static bool Pays(Architecture architecture, int samples)
+    {
+        long units = architecture.Layers[0].Units;
+        return (units + 1) * samples < units * architecture.InputSize;
+    }
 
     /// <summary>
     /// Writes the region [0, <see cref="Length"/>) of <paramref name="gradient"/>: the sum, along the

@@ -111,10 +111,12 @@ public class FirstLayerGradientTests
         Assert.Throws<ArgumentException>(() => rebuild.Fill(0, [([1], new float[units])], new float[5]));
     }
 
+    /// <summary>7 units × 20 inputs = 140 numbers against (7 + 1) × samples: δ₁ and one id per sample.</summary>
     [Fact]
-    public void Factors_pay_only_for_shards_smaller_than_the_input_width()
+    public void Factors_pay_only_when_they_are_fewer_numbers_than_the_product()
     {
-        Assert.True(FirstLayerGradient.Pays(Net, 19));
-        Assert.False(FirstLayerGradient.Pays(Net, 20));
+        Assert.True(FirstLayerGradient.Pays(Net, 17));
+        Assert.False(FirstLayerGradient.Pays(Net, 18));
+        Assert.True(FirstLayerGradient.Pays(Architecture.Create(784, [256, 128], Activation.Relu, 10, Loss.SoftmaxCrossEntropy), 128));
     }
 }
