@@ -97,6 +97,40 @@ public sealed class VectorChannelTests
         Assert.Matches("closed by the peer|reset by peer", toServer.ClosedBecause());
     }
 
+    /// <summary>
+    /// The ps's link turns an answer with first-layer factors into a whole gradient (the region the
+    /// worker left out is δ₁Xᵀ of the shard's samples, from the ps's own copy of the data); factors
+    /// it did not ask for, or that do not fit the data, are malformed and end the connection.
+    /// </summary>
+    [Fact]
+    public void The_link_rebuilds_factored_answers_and_refuses_factors_that_do_not_fit()
+    {
+        var split = Digits.Value;
+        var architecture = Architecture.Create(64, [16], Activation.Sigmoid, 10, Loss.SoftmaxCrossEntropy);
+        var model = Mlp.Initialize(architecture, 2);
+        int[] samples = [3, 500, 7];
+        var batch = new Batch(split.Train).Gather(samples);
+        var whole = new float[model.Layout.Count];
+        new Backprop(architecture).Gradient(model.Parameters, batch.Inputs, 3, batch.Labels, default, 0.5f, whole);
+        var rest = new float[model.Layout.Count];
+        var delta = new float[16 * 3];
+        new Backprop(architecture).GradientWithoutFirstLayerWeights(model.Parameters, batch.Inputs, 3, batch.Labels, default, 0.5f, rest, delta);
+        GradientsComputed Answer(int[] ids, float[] d) => new(1, 1, 4, [new ShardGradient(0, 0, (float[])rest.Clone(), 1, 2, 3)
+            { FirstLayer = new FactoredFirstLayer(64 * 16, [new ShardFactors(ids, d)]) }]);
+
+        var rebuilt = (GradientsComputed)WorkerLink.Rebuild(Answer(samples, delta), new FirstLayerGradient(architecture, split.Train));
+        Assert.Null(rebuilt.Shards[0].FirstLayer);
+        Assert.Equal(whole.Select(BitConverter.SingleToInt32Bits), rebuilt.Shards[0].Gradient.Select(BitConverter.SingleToInt32Bits));
+
+        var notAsked = Assert.Throws<System.Runtime.Serialization.SerializationException>(() => WorkerLink.Rebuild(Answer(samples, delta), null));
+        Assert.Contains("did not ask for", notAsked.Message);
+        var outside = Assert.Throws<System.Runtime.Serialization.SerializationException>(() =>
+            WorkerLink.Rebuild(Answer([3, 500, split.Train.Count], delta), new FirstLayerGradient(architecture, split.Train)));
+        Assert.Contains($"malformed first-layer factors: sample {split.Train.Count} is not in the data set", outside.Message);
+        var message = new RegisterWorker(4);
+        Assert.Same(message, WorkerLink.Rebuild(message, null));
+    }
+
     [Fact]
     public void A_worker_with_the_wrong_token_is_refused_at_the_door()
     {

@@ -58,7 +58,7 @@ public sealed class WorkerLink : ReceiveActor
     /// thread, counted in the answer's decoding time); anything else as it is. A factored answer that
     /// was not asked for or does not fit the model or the data is malformed: it ends the connection.
     /// </summary>
-    private static object Rebuild(object message, FirstLayerGradient? firstLayer)
+    internal static object Rebuild(object message, FirstLayerGradient? firstLayer)
     {
         if (message is not GradientsComputed { Shards: var blocks } answer || blocks.All(b => b.FirstLayer is null)) return message;
         if (firstLayer is null) throw new SerializationException("an answer with first-layer factors that this link did not ask for");
