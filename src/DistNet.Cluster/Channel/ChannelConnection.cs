@@ -59,10 +59,13 @@ public sealed class ChannelConnection : IDisposable
     {
         (_socket, _stream, _maxFrame, Peer) = (socket, stream, maxFrame, peer);
         PeerOnThisHost = socket.RemoteEndPoint is IPEndPoint remote && socket.LocalEndPoint is IPEndPoint local
-            && (IPAddress.IsLoopback(remote.Address) || remote.Address.Equals(local.Address));
+            && (IPAddress.IsLoopback(Plain(remote.Address)) || Plain(remote.Address).Equals(Plain(local.Address)));
         _in = new BufferedStream(stream, BufferBytes);
         _out = new BufferedStream(stream, BufferBytes);
     }
+
+    /// <summary>An IPv4 address as itself, not mapped into IPv6 by a dual-stack socket.</summary>
+    private static IPAddress Plain(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     /// <summary>Worker side: connects, secures, says hello and waits for the ps to accept.</summary>
     public static ChannelConnection Connect(ChannelEndpoint endpoint, ChannelHello hello, ChannelSettings settings)
