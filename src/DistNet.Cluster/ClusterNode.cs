@@ -51,7 +51,7 @@ public static class ClusterNode
             injector, checkpoints), AkkaConfig.ServerDispatcher(share));
         var channel = OpenVectorChannel(system, settings, server, () => new FirstLayerGradient(model.Architecture, train));
         if (channel is not null) observer?.OnNotice($"vector channel listening on {channel.Host}:{channel.Port}");
-        if (channel is not null && ChannelSettings.FromConfig(system.Settings.Config).FirstLayerFactors == FirstLayerFactors.On)
+        if (channel is not null && settings.FirstLayerFactors == FirstLayerFactors.On)
             observer?.OnNotice("workers send first-layer weight gradients as factors when smaller (--first-layer-factors on)");
         var job = new WorkerJob(model.Architecture, train, trainer.Penalty, trainer.Optimizer);
         for (int id = 0; id < settings.PsWorkers; id++)

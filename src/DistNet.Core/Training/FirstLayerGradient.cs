@@ -17,10 +17,12 @@ namespace DistNet.Core.Training;
 public sealed class FirstLayerGradient(Architecture architecture, Dataset data)
 {
     private readonly Batch _batch = new(data);
-    private readonly ShardTreeSum _sum = new(0, architecture.Layers[0].Units * architecture.InputSize);
+    private readonly ShardTreeSum _sum = new(0, RegionOf(architecture));
 
     /// <summary>The region's length: it is the start of a gradient vector (<see cref="ParameterLayout"/>).</summary>
-    public int Length => architecture.Layers[0].Units * architecture.InputSize;
+    public int Length { get; } = RegionOf(architecture);
+
+    private static int RegionOf(Architecture architecture) => new ParameterLayout(architecture).WeightRange(0).Length;
 
     /// <summary>Whether the factors of this many samples (δ₁ and the sample ids; never the inputs) are fewer numbers than the product.</summary>
     public static bool Pays(Architecture architecture, int samples)

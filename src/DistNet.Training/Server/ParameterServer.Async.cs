@@ -92,7 +92,7 @@ public sealed partial class ParameterServer
     {
         var batch = (AsyncBatch)task.Work;
         var result = answer.Shards[0];
-        if (!Acceptable(result.Gradient))
+        if (!Acceptable(result, answer))
         {
             _stats = _stats with { RefusedGradients = _stats.RefusedGradients + 1 };
             _telemetry?.Noticed("gradient refused", task.WorkerId, "not finite");

@@ -302,12 +302,13 @@ public sealed partial class ParameterServer : ReceiveActor
     /// <summary>
     /// The same for a block sum. In process the magnitude the worker measured while adding the block
     /// up is taken as it is (the same code on the same vector; reading it again here cost ~1.5 % of a
-    /// step); a vector that crossed the wire is measured here.
+    /// step); a vector that crossed the wire is measured here. First-layer factors are a cluster
+    /// link's to rebuild: a block still carrying them has a region nobody filled in.
     /// </summary>
     private bool Acceptable(ShardGradient block, GradientsComputed answer) =>
-        answer.Wire is null && block.LargestMagnitude is { } measured && block.Gradient.Length == _parameters.Length
+        block.FirstLayer is null && (answer.Wire is null && block.LargestMagnitude is { } measured && block.Gradient.Length == _parameters.Length
             ? measured <= _distributed.MaxGradient
-            : Acceptable(block.Gradient);
+            : Acceptable(block.Gradient));
 
     /// <summary>Closes the epoch: ledger, validation, report, early stopping; then the next epoch or the end.</summary>
     private void EndEpoch()

@@ -38,7 +38,10 @@ public sealed class TelemetryTests : IDisposable
         var report = telemetry.Straggler;
         Assert.Equal(1, report.SlowestWorker);
         var shares = report.Workers.ToDictionary(w => w.WorkerId, w => w.WaitShare);
-        Assert.True(shares[1] > 0.5, string.Join("\n", report.Lines()));
+        // Not "more than half": on a loaded 2-core machine (CI runs test assemblies side by side) the
+        // others' own steps stretch to 5–8 ms, and the slow one's share fell to 0.37–0.50 in runs with
+        // two busy loops beside (before and after commit 1038e95 alike). It still dwarfs theirs.
+        Assert.True(shares[1] > 0.25, string.Join("\n", report.Lines()));
         Assert.True(shares[1] > 3 * Math.Max(shares[0], shares[2]), string.Join("\n", report.Lines()));
         Assert.True(report.Workers.Single(w => w.WorkerId == 1).MedianSeconds >= 0.010);
         // The injected delay is measured as such, on that worker only.
