@@ -78,8 +78,8 @@ public sealed class Worker : ReceiveActor
         var indices = shards.Select(s => s.Shard).ToArray();
         var blocks = ShardTree.Blocks(indices, task.ShardCount);
         var results = new ShardGradient[blocks.Count];
-        // Factors only when every block's are smaller, and not under injected faults, which act on whole gradients.
-        bool factor = task.FactorFirstLayer && _faults is NoFaults && blocks.All(block => FirstLayerGradient.Pays(_job.Architecture,
+        // Factors for all blocks or none: one answer is one kind of frame.
+        bool factor = blocks.All(block => Factors(task,
             shards.Where(s => s.Shard >= block.First && s.Shard < block.End(task.ShardCount)).Sum(s => s.Samples.Length)));
         for (int b = 0; b < blocks.Count; b++)
         {
@@ -114,12 +114,29 @@ public sealed class Worker : ReceiveActor
     }
 
     /// <summary>Async batches: each its own gradient.</summary>
-    private ShardGradient[] Unrelated(ComputeGradients task) => task.Shards.Select(shard =>
+    private ShardGradient[] Unrelated(ComputeGradients task)
+    {
+        bool factor = task.Shards.All(shard => Factors(task, shard.Samples.Length)); // one answer, one kind of frame
+        return task.Shards.Select(shard => Unrelated(task, shard, factor)).ToArray();
+    }
+
+    private ShardGradient Unrelated(ComputeGradients task, ShardTask shard, bool factor)
     {
         var gradient = VectorPool.Rent(task.Parameters.Length);
-        var score = Leaf(task, shard.Samples, gradient);
-        return new ShardGradient(shard.Shard, 0, gradient, score.LossSum, score.Correct, score.Samples);
-    }).ToArray();
+        var delta = factor ? VectorPool.Rent(_job.Architecture.Layers[0].Units * shard.Samples.Length) : null;
+        var score = Leaf(task, shard.Samples, gradient, delta);
+        return new ShardGradient(shard.Shard, 0, gradient, score.LossSum, score.Correct, score.Samples)
+        {
+            FirstLayer = delta is null ? null : new FactoredFirstLayer(_firstLayerLength, [new ShardFactors(shard.Samples, delta)]),
+        };
+    }
+
+    /// <summary>
+    /// Whether to answer with first-layer factors: when the link asked for them, they are smaller for
+    /// this many samples, and no fault is injected here (faults act on whole gradients).
+    /// </summary>
+    private bool Factors(ComputeGradients task, int samples) =>
+        task.FactorFirstLayer && _faults is NoFaults && FirstLayerGradient.Pays(_job.Architecture, samples);
 
     /// <summary>
     /// One shard's gradient, written over every element of <paramref name="gradient"/>; with
