@@ -85,30 +85,20 @@ public sealed class Worker : ReceiveActor
         {
             // The server keeps the vector it receives and recycles it.
             var gradient = VectorPool.Rent(task.Parameters.Length);
-            if (factor)
+            var factors = factor ? new List<ShardFactors>() : null;
+            var score = (factor ? _treeSumAfterFirstLayer : _treeSum).Compute(blocks[b], task.ShardCount, gradient, (shard, into) =>
             {
-                var factors = new List<ShardFactors>();
-                var score = _treeSumAfterFirstLayer.Compute(blocks[b], task.ShardCount, gradient, (shard, into) =>
-                {
-                    var samples = shards[Array.IndexOf(indices, shard)].Samples;
-                    var delta = VectorPool.Rent(_job.Architecture.Layers[0].Units * samples.Length);
-                    factors.Add(new ShardFactors(samples, delta));
-                    return Leaf(task, samples, into, delta);
-                });
-                results[b] = new ShardGradient(blocks[b].First, blocks[b].Level, gradient, score.LossSum, score.Correct, score.Samples)
-                {
-                    FirstLayer = new FactoredFirstLayer(_firstLayerLength, factors.ToArray()),
-                };
-            }
-            else
+                var samples = shards[Array.IndexOf(indices, shard)].Samples;
+                float[]? delta = null;
+                if (factors is not null) factors.Add(new ShardFactors(samples, delta = RentFirstLayerDelta(samples.Length)));
+                return Leaf(task, samples, into, delta);
+            }, out float magnitude);
+            results[b] = new ShardGradient(blocks[b].First, blocks[b].Level, gradient, score.LossSum, score.Correct, score.Samples)
             {
-                var score = _treeSum.Compute(blocks[b], task.ShardCount, gradient,
-                    (shard, into) => Leaf(task, shards[Array.IndexOf(indices, shard)].Samples, into), out float magnitude);
-                results[b] = new ShardGradient(blocks[b].First, blocks[b].Level, gradient, score.LossSum, score.Correct, score.Samples)
-                {
-                    LargestMagnitude = magnitude,
-                };
-            }
+                // Measured over what the worker filled in: the whole vector, or all but the factored region (measured by the ps).
+                LargestMagnitude = factors is null ? magnitude : null,
+                FirstLayer = factors is null ? null : new FactoredFirstLayer(_firstLayerLength, factors.ToArray()),
+            };
         }
         return results;
     }
@@ -123,13 +113,16 @@ public sealed class Worker : ReceiveActor
     private ShardGradient Unrelated(ComputeGradients task, ShardTask shard, bool factor)
     {
         var gradient = VectorPool.Rent(task.Parameters.Length);
-        var delta = factor ? VectorPool.Rent(_job.Architecture.Layers[0].Units * shard.Samples.Length) : null;
+        var delta = factor ? RentFirstLayerDelta(shard.Samples.Length) : null;
         var score = Leaf(task, shard.Samples, gradient, delta);
         return new ShardGradient(shard.Shard, 0, gradient, score.LossSum, score.Correct, score.Samples)
         {
             FirstLayer = delta is null ? null : new FactoredFirstLayer(_firstLayerLength, [new ShardFactors(shard.Samples, delta)]),
         };
     }
+
+    /// <summary>A buffer for δ₁ of this many samples; the link that sends it gives it back to the pool.</summary>
+    private float[] RentFirstLayerDelta(int samples) => VectorPool.Rent(_job.Architecture.Layers[0].Units * samples);
 
     /// <summary>
     /// Whether to answer with first-layer factors: when the link asked for them, they are smaller for
