@@ -97,6 +97,79 @@ public sealed class VectorChannelTests
         Assert.Matches("closed by the peer|reset by peer", toServer.ClosedBecause());
     }
 
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int fcntl(nint fd, int command);
+
+    /// <summary>Whether the operating system sees the socket as non-blocking (Linux: F_GETFL, O_NONBLOCK).</summary>
+    private static bool NonBlocking(Socket socket)
+    {
+        const int getFlags = 3, nonBlocking = 0x800;
+        int flags = fcntl(socket.Handle, getFlags);
+        Assert.True(flags >= 0, $"fcntl failed: {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        return (flags & nonBlocking) != 0;
+    }
+
+    /// <summary>
+    /// Both ends, as the ps accepts and a worker connects, stay blocking sockets after frames went
+    /// both ways: a wait for a frame is a wait in the kernel, not a hop through .NET's epoll thread
+    /// (which cost 5–10 % of the cluster's throughput, docs/benchmarks.md). And stopping the listener ends the accepting thread.
+    /// </summary>
+    [Fact]
+    public async Task Both_ends_of_a_channel_wait_in_the_kernel_and_stopping_the_listener_ends_accepting()
+    {
+        var listening = new Listening(Plain);
+        var accepted = new TaskCompletionSource<Socket>();
+        var accepting = ChannelListener.StartAccepting(listening.Listener, socket => accepted.TrySetResult(socket));
+        var serverSide = Task.Run(async () => ChannelConnection.Accept(await accepted.Task, listening.Token, Plain));
+        using var worker = ChannelConnection.Connect(listening.Endpoint, new ChannelHello(1, "w"), Plain);
+        using var server = (await serverSide).Connection;
+        var toWorker = new Inbox(worker);
+        var toServer = new Inbox(server);
+        server.Send(new RunLocalSteps(1, 0, Vector(1000), [[1]]));
+        Assert.IsType<RunLocalSteps>(toWorker.Next());
+        worker.Send(new RegisterWorker(1));
+        Assert.IsType<RegisterWorker>(toServer.Next());
+
+        Assert.False(NonBlocking(worker.Socket), "the worker's end is non-blocking");
+        Assert.False(NonBlocking(server.Socket), "the ps's end is non-blocking");
+        listening.Dispose();
+        Assert.True(accepting.Join(TimeSpan.FromSeconds(10)), "the accepting thread still runs after the listener stopped");
+    }
+
+    /// <summary>
+    /// A ps whose port takes no more connections (its accept queue full, so the kernel drops the
+    /// worker's SYN): opening the channel gives up at the handshake timeout, with the reason.
+    /// </summary>
+    [Fact]
+    public async Task Opening_a_channel_to_a_ps_that_never_answers_gives_up_at_the_timeout()
+    {
+        var settings = Plain with { HandshakeTimeout = TimeSpan.FromMilliseconds(500) };
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start(1);
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var fillers = new List<Socket>();
+        try
+        {
+            // Connections nobody accepts, until one does not complete: the queue is full.
+            for (int i = 0; i < 16; i++)
+            {
+                var filler = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                fillers.Add(filler);
+                var connecting = filler.ConnectAsync(IPAddress.Loopback, port);
+                if (await Task.WhenAny(connecting, Task.Delay(300)) != connecting) break;
+            }
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var e = Assert.Throws<ChannelException>(() =>
+                ChannelConnection.Connect(new ChannelEndpoint("127.0.0.1", port, new byte[ChannelConnection.TokenBytes]), new ChannelHello(0, "w"), settings));
+            Assert.Equal($"cannot open the vector channel to 127.0.0.1:{port}: timed out", e.Message);
+            Assert.InRange(clock.Elapsed.TotalSeconds, 0.4, 5);
+        }
+        finally
+        {
+            foreach (var filler in fillers) filler.Dispose();
+        }
+    }
+
     /// <summary>
     /// The ps's link turns an answer with first-layer factors into a whole gradient (the region the
     /// worker left out is δ₁Xᵀ of the shard's samples, from the ps's own copy of the data); factors

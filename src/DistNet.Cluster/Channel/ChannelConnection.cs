@@ -36,6 +36,13 @@ public sealed record ChannelHello(int WorkerId, string NodeAddress);
 /// </list>
 /// A frame longer than the limit, an unknown manifest or a body that does not parse closes the
 /// connection: after a bad frame the next one cannot be found reliably.
+/// <para>
+/// Every operation on the socket is synchronous, connecting and the TLS handshake included. On
+/// Linux, .NET turns a socket non-blocking for good once anything asynchronous touched it, and
+/// from then on every blocking read or write that has to wait goes through its epoll thread and
+/// wakes the caller from there: one more thread woken per frame, which cost 4–5 % of the cluster's
+/// throughput here (docs/benchmarks.md, "Blocking sockets").
+/// </para>
 /// </remarks>
 public sealed class ChannelConnection : IDisposable
 {
@@ -51,6 +58,9 @@ public sealed class ChannelConnection : IDisposable
     private volatile bool _disposed;
 
     public string Peer { get; }
+
+    /// <summary>For tests: the socket, to check how the operating system sees it.</summary>
+    internal Socket Socket => _socket;
 
     /// <summary>Whether the peer is on this host: it connected over loopback, or from this end's own address.</summary>
     public bool PeerOnThisHost { get; }
@@ -72,22 +82,26 @@ public sealed class ChannelConnection : IDisposable
     {
         string peer = $"{endpoint.Host}:{endpoint.Port}";
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var deadline = new CancellationTokenSource(settings.HandshakeTimeout);
         try
         {
-            using var deadline = new CancellationTokenSource(settings.HandshakeTimeout);
-            socket.ConnectAsync(endpoint.Host, endpoint.Port, deadline.Token).AsTask().GetAwaiter().GetResult();
-            var connection = new ChannelConnection(socket, Secure(socket, settings, endpoint.Host, deadline.Token), settings.MaxFrameBytes, peer);
+            // The deadline closes the socket, which ends a blocked connect or handshake.
+            using var expiry = deadline.Token.Register(socket.Dispose);
             socket.ReceiveTimeout = (int)settings.HandshakeTimeout.TotalMilliseconds;
             socket.SendTimeout = (int)settings.SendTimeout.TotalMilliseconds;
+            socket.Connect(endpoint.Host, endpoint.Port);
+            var connection = new ChannelConnection(socket, Secure(socket, settings, endpoint.Host), settings.MaxFrameBytes, peer);
             connection.WriteHello(endpoint.Token, hello);
             if (connection._in.ReadByte() != Accepted) throw new ChannelException("the parameter server refused it");
+            expiry.Unregister();
+            if (deadline.IsCancellationRequested) throw new OperationCanceledException();
             socket.ReceiveTimeout = 0;
             return connection;
         }
-        catch (Exception e) when (e is SocketException or IOException or AuthenticationFailure or OperationCanceledException or ChannelException)
+        catch (Exception e) when (e is SocketException or IOException or AuthenticationFailure or OperationCanceledException or ChannelException or ObjectDisposedException)
         {
             socket.Dispose();
-            throw new ChannelException($"cannot open the vector channel to {peer}: {Describe(e)}");
+            throw new ChannelException($"cannot open the vector channel to {peer}: {(deadline.IsCancellationRequested ? "timed out" : Describe(e))}");
         }
     }
 
@@ -95,23 +109,27 @@ public sealed class ChannelConnection : IDisposable
     public static (ChannelConnection Connection, ChannelHello Hello) Accept(Socket socket, byte[] token, ChannelSettings settings)
     {
         string peer = socket.RemoteEndPoint?.ToString() ?? "?";
+        using var deadline = new CancellationTokenSource(settings.HandshakeTimeout);
         try
         {
             socket.NoDelay = true;
             socket.ReceiveTimeout = (int)settings.HandshakeTimeout.TotalMilliseconds;
             socket.SendTimeout = (int)settings.SendTimeout.TotalMilliseconds;
-            using var deadline = new CancellationTokenSource(settings.HandshakeTimeout);
-            var connection = new ChannelConnection(socket, Secure(socket, settings, null, deadline.Token), settings.MaxFrameBytes, peer);
+            // The timeouts bound each read; the deadline bounds the whole handshake (a peer trickling bytes).
+            using var expiry = deadline.Token.Register(socket.Dispose);
+            var connection = new ChannelConnection(socket, Secure(socket, settings, null), settings.MaxFrameBytes, peer);
             var hello = connection.ReadHello(token);
             connection._out.WriteByte(Accepted);
             connection._out.Flush();
+            expiry.Unregister();
+            if (deadline.IsCancellationRequested) throw new OperationCanceledException();
             socket.ReceiveTimeout = 0;
             return (connection, hello);
         }
-        catch (Exception e) when (e is SocketException or IOException or AuthenticationFailure or OperationCanceledException or ChannelException)
+        catch (Exception e) when (e is SocketException or IOException or AuthenticationFailure or OperationCanceledException or ChannelException or ObjectDisposedException)
         {
             socket.Dispose();
-            throw new ChannelException($"refused a vector channel from {peer}: {Describe(e)}");
+            throw new ChannelException($"refused a vector channel from {peer}: {(deadline.IsCancellationRequested ? "timed out" : Describe(e))}");
         }
     }
 
@@ -214,7 +232,7 @@ public sealed class ChannelConnection : IDisposable
     }
 
     /// <summary>The socket's stream, behind TLS when the node has a certificate: mutual, pinned to that certificate.</summary>
-    private static Stream Secure(Socket socket, ChannelSettings settings, string? clientOf, CancellationToken deadline)
+    private static Stream Secure(Socket socket, ChannelSettings settings, string? clientOf)
     {
         var network = new NetworkStream(socket, ownsSocket: true);
         if (settings.Certificate is not { } certificate) return network;
@@ -224,17 +242,17 @@ public sealed class ChannelConnection : IDisposable
         try
         {
             if (clientOf is not null)
-                ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                ssl.AuthenticateAsClient(new SslClientAuthenticationOptions
                 {
                     TargetHost = clientOf,
                     ClientCertificates = [certificate],
-                }, deadline).GetAwaiter().GetResult();
+                });
             else
-                ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                ssl.AuthenticateAsServer(new SslServerAuthenticationOptions
                 {
                     ServerCertificate = certificate,
                     ClientCertificateRequired = true,
-                }, deadline).GetAwaiter().GetResult();
+                });
         }
         catch (System.Security.Authentication.AuthenticationException e)
         {

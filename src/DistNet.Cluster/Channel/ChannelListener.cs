@@ -81,26 +81,43 @@ public sealed class ChannelListener : ReceiveActor
         if (_followMembership)
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
                 typeof(ClusterEvent.IMemberEvent));
-        var (self, listener, token, settings) = (Self, _listener, _token, _settings);
-        _ = Task.Run(async () =>
+        var (self, token, settings) = (Self, _token, _settings);
+        StartAccepting(_listener, socket =>
+        {
+            // Each handshake on its own task: a slow or silent peer holds up only itself, until the handshake timeout.
+            _ = Task.Run(() =>
+            {
+                try
+                {
+                    var (connection, hello) = ChannelConnection.Accept(socket, token, settings);
+                    self.Tell(new Accepted(connection, hello));
+                }
+                catch (ChannelException e) { self.Tell(new Refused(e.Message)); }
+            });
+        });
+    }
+
+    /// <summary>
+    /// Accepts connections until the listener is stopped, with a blocking accept on a thread of its own:
+    /// a socket accepted asynchronously would stay non-blocking for good, and so would every frame's
+    /// wait on it (see <see cref="ChannelConnection"/>).
+    /// </summary>
+    /// <returns>The accepting thread, which ends when the listener is stopped.</returns>
+    internal static Thread StartAccepting(TcpListener listener, Action<Socket> accepted)
+    {
+        var thread = new Thread(() =>
         {
             while (true)
             {
                 Socket socket;
-                try { socket = await listener.AcceptSocketAsync().ConfigureAwait(false); }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException) { return; } // stopped
-                // Each handshake on its own task: a slow or silent peer holds up only itself, until the handshake timeout.
-                _ = Task.Run(() =>
-                {
-                    try
-                    {
-                        var (connection, hello) = ChannelConnection.Accept(socket, token, settings);
-                        self.Tell(new Accepted(connection, hello));
-                    }
-                    catch (ChannelException e) { self.Tell(new Refused(e.Message)); }
-                });
+                try { socket = listener.AcceptSocket(); }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException) { return; } // stopped
+                accepted(socket);
             }
-        });
+        })
+        { IsBackground = true, Name = "vector channel accept" };
+        thread.Start();
+        return thread;
     }
 
     protected override void PostStop()
