@@ -40,8 +40,8 @@ public sealed record ChannelHello(int WorkerId, string NodeAddress);
 /// Every operation on the socket is synchronous, connecting and the TLS handshake included. On
 /// Linux, .NET turns a socket non-blocking for good once anything asynchronous touched it, and
 /// from then on every blocking read or write that has to wait goes through its epoll thread and
-/// wakes the caller from there: one more thread woken per frame, which cost 4–5 % of the cluster's
-/// throughput here (docs/benchmarks.md, "Blocking sockets").
+/// wakes the caller from there: one more thread woken per frame, which cost a ps and 2 worker
+/// processes 5–12 % of their throughput here (docs/benchmarks.md, "Blocking sockets").
 /// </para>
 /// </remarks>
 public sealed class ChannelConnection : IDisposable
