@@ -10,7 +10,7 @@ public enum NodeRole { Ps, Worker }
 /// How a cluster node starts. One story for configuration: reference.conf holds the defaults,
 /// environment variables (DISTNET_ROLE, DISTNET_HOST, DISTNET_PORT, DISTNET_PUBLIC_HOST,
 /// DISTNET_SEED_NODES, DISTNET_WORKERS_PER_NODE, DISTNET_PS_WORKERS, DISTNET_MIN_WORKERS, DISTNET_PS_WAIT,
-/// DISTNET_VECTOR_CHANNEL, DISTNET_VECTOR_PORT, DISTNET_FIRST_LAYER_FACTORS, DISTNET_TLS_CERT, DISTNET_TLS_KEY) override them, and command-line options override both.
+/// DISTNET_VECTOR_CHANNEL, DISTNET_VECTOR_PORT, DISTNET_FIRST_LAYER_FACTORS, DISTNET_WORKER_POLL, DISTNET_TLS_CERT, DISTNET_TLS_KEY) override them, and command-line options override both.
 /// </summary>
 public sealed record NodeSettings
 {
@@ -31,6 +31,8 @@ public sealed record NodeSettings
     public int VectorPort { get; init; }
     /// <summary>ps: which workers may send the first layer's weight gradient as factors (docs/cluster.md, "Gradients as factors").</summary>
     public FirstLayerFactors FirstLayerFactors { get; init; } = FirstLayerFactors.Auto;
+    /// <summary>worker: how long a worker's channel polls for its next task before sleeping in the kernel (docs/cluster.md).</summary>
+    public TimeSpan WorkerPoll { get; init; } = TimeSpan.FromMilliseconds(2);
     public string TlsCert { get; init; } = "";
     public string TlsKey { get; init; } = "";
 
@@ -53,6 +55,7 @@ public sealed record NodeSettings
             VectorChannel = node.GetBoolean("vector-channel.enabled", true),
             VectorPort = node.GetInt("vector-channel.port", 0),
             FirstLayerFactors = ChannelSettings.ParseFirstLayerFactors(node.GetString("vector-channel.first-layer-factors", "auto"), "distnet.node.vector-channel.first-layer-factors"),
+            WorkerPoll = node.GetTimeSpan("vector-channel.worker-poll", TimeSpan.FromMilliseconds(2)),
             TlsCert = node.GetString("tls.cert", ""),
             TlsKey = node.GetString("tls.key", ""),
         };
@@ -78,6 +81,7 @@ public sealed record NodeSettings
             VectorChannel = Env("DISTNET_VECTOR_CHANNEL") is { } channel ? ParseSwitch(channel, "DISTNET_VECTOR_CHANNEL") : s.VectorChannel,
             VectorPort = Env("DISTNET_VECTOR_PORT") is { } vectorPort ? ParseInt(vectorPort, "DISTNET_VECTOR_PORT") : s.VectorPort,
             FirstLayerFactors = Env("DISTNET_FIRST_LAYER_FACTORS") is { } factors ? ChannelSettings.ParseFirstLayerFactors(factors, "DISTNET_FIRST_LAYER_FACTORS") : s.FirstLayerFactors,
+            WorkerPoll = Env("DISTNET_WORKER_POLL") is { } poll ? TimeSpan.FromMilliseconds(ParseInt(poll, "DISTNET_WORKER_POLL")) : s.WorkerPoll,
             TlsCert = Env("DISTNET_TLS_CERT") ?? s.TlsCert,
             TlsKey = Env("DISTNET_TLS_KEY") ?? s.TlsKey,
         };
@@ -91,6 +95,7 @@ public sealed record NodeSettings
         if (PsWorkers < 0) throw new ArgumentException("--ps-workers cannot be negative");
         if (MinWorkers < 1) throw new ArgumentException("--min-workers must be at least 1");
         if (PsWait <= TimeSpan.Zero) throw new ArgumentException("--ps-wait must be at least 1 second");
+        if (WorkerPoll < TimeSpan.Zero || WorkerPoll > TimeSpan.FromSeconds(1)) throw new ArgumentException("--worker-poll must be 0..1000 milliseconds");
         if (TlsCert.Length > 0 != TlsKey.Length > 0) throw new ArgumentException("TLS needs both --tls-cert and --tls-key");
         foreach (var seed in SeedNodes) SeedAddress(seed);
         if (Role == NodeRole.Worker && SeedNodes.Length == 0)
@@ -130,7 +135,7 @@ public sealed record NodeSettings
               ps-workers = {{PsWorkers}}
               min-workers = {{MinWorkers}}
               ps-wait = {{(long)PsWait.TotalSeconds}}s
-              vector-channel { enabled = {{(VectorChannel ? "on" : "off")}}, port = {{VectorPort}}, first-layer-factors = {{FirstLayerFactors.ToString().ToLowerInvariant()}} }
+              vector-channel { enabled = {{(VectorChannel ? "on" : "off")}}, port = {{VectorPort}}, first-layer-factors = {{FirstLayerFactors.ToString().ToLowerInvariant()}}, worker-poll = {{(long)WorkerPoll.TotalMilliseconds}}ms }
               tls { cert = {{Quote(TlsCert)}}, key = {{Quote(TlsKey)}} }
             }
             akka.remote.dot-netty.tcp {
@@ -141,7 +146,6 @@ public sealed record NodeSettings
             }
             akka.cluster.roles = [{{Role.ToString().ToLowerInvariant()}}]
             akka.cluster.seed-nodes = [{{seeds}}]
-            {{AkkaConfig.WorkerThreads(Role == NodeRole.Worker ? WorkersPerNode : 0)}}
             """;
         return ConfigurationFactory.ParseString(hocon).WithFallback(reference);
     }

@@ -34,7 +34,7 @@ public class NodeSettingsTests
             ["DISTNET_ROLE"] = "ps", ["DISTNET_HOST"] = "0.0.0.0", ["DISTNET_PORT"] = "4053",
             ["DISTNET_SEED_NODES"] = "a:1, b:2", ["DISTNET_WORKERS_PER_NODE"] = "3", ["DISTNET_MIN_WORKERS"] = "5",
             ["DISTNET_PS_WAIT"] = "7", ["DISTNET_VECTOR_CHANNEL"] = "off", ["DISTNET_VECTOR_PORT"] = "4054", ["DISTNET_PS_WORKERS"] = "2",
-            ["DISTNET_FIRST_LAYER_FACTORS"] = "on",
+            ["DISTNET_FIRST_LAYER_FACTORS"] = "on", ["DISTNET_WORKER_POLL"] = "0",
         };
         var s = NodeSettings.FromEnvironment(NodeConfig.Reference, name => env.GetValueOrDefault(name));
         Assert.Equal((NodeRole.Ps, "0.0.0.0", 4053, 3, 5), (s.Role, s.Host, s.Port, s.WorkersPerNode, s.MinWorkers));
@@ -49,20 +49,18 @@ public class NodeSettingsTests
         Assert.Equal(2, s.PsWorkers);
         Assert.Equal(2, config.GetInt("distnet.node.ps-workers"));
         Assert.Equal(FirstLayerFactors.On, ChannelSettings.FromConfig(config).FirstLayerFactors);
+        Assert.Equal(TimeSpan.Zero, ChannelSettings.FromConfig(config).WorkerPoll);
     }
 
     [Fact]
-    public void A_worker_node_declares_a_thread_per_worker_for_the_worker_and_its_link()
+    public void A_worker_node_runs_its_workers_on_their_channels_reader_threads_and_polls_two_milliseconds_by_default()
     {
         var worker = new NodeSettings { WorkersPerNode = 3, SeedNodes = ["h:1"] }.ToConfig(NodeConfig.Reference);
-        for (int k = 0; k < 3; k++)
-        {
-            Assert.Equal("ForkJoinDispatcher", worker.GetString($"{AkkaConfig.WorkerThread(k)}.type"));
-            Assert.Equal(1, worker.GetInt($"{AkkaConfig.WorkerThread(k)}.dedicated-thread-pool.thread-count"));
-        }
-        Assert.False(worker.HasPath(AkkaConfig.WorkerThread(3)));
-        var ps = new NodeSettings { Role = NodeRole.Ps, WorkersPerNode = 3 }.ToConfig(NodeConfig.Reference);
-        Assert.False(ps.HasPath(AkkaConfig.WorkerThread(0)));
+        Assert.Equal(typeof(CallerRunsExecutorConfigurator),
+            Type.GetType(worker.GetString($"{AkkaConfig.ChannelReaderDispatcher}.executor"), throwOnError: true));
+        Assert.Equal(TimeSpan.FromMilliseconds(2), ChannelSettings.FromConfig(worker).WorkerPoll);
+        var longer = new NodeSettings { SeedNodes = ["h:1"], WorkerPoll = TimeSpan.FromMilliseconds(5) }.ToConfig(NodeConfig.Reference);
+        Assert.Equal(TimeSpan.FromMilliseconds(5), ChannelSettings.FromConfig(longer).WorkerPoll);
     }
 
     [Theory]
@@ -81,6 +79,7 @@ public class NodeSettingsTests
     [InlineData("DISTNET_ROLE", "boss", "unknown role 'boss'")]
     [InlineData("DISTNET_VECTOR_CHANNEL", "maybe", "DISTNET_VECTOR_CHANNEL='maybe' is not on or off")]
     [InlineData("DISTNET_FIRST_LAYER_FACTORS", "sometimes", "DISTNET_FIRST_LAYER_FACTORS='sometimes' is not auto, on or off")]
+    [InlineData("DISTNET_WORKER_POLL", "2ms", "DISTNET_WORKER_POLL")]
     public void Bad_environment_values_are_named(string name, string value, string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => NodeSettings.FromEnvironment(NodeConfig.Reference, n => n == name ? value : null));

@@ -340,7 +340,7 @@ public sealed class VectorChannelTests
             var endpoint = new ChannelEndpoint("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port, token);
             var job = new WorkerJob(model.Architecture, split.Train, Settings.Penalty, Settings.Optimizer);
             for (int id = 0; id < 3; id++)
-                links.Add(system.ActorOf(ServerLink.Props(endpoint, new ChannelHello(id, $"node-{id}"), job, Plain, AkkaConfig.PinnedDispatcher), $"link-{id}"));
+                links.Add(system.ActorOf(ServerLink.Props(endpoint, new ChannelHello(id, $"node-{id}"), job, Plain), $"link-{id}"));
             var result = TrainingServer.Train(server, model.Architecture).GetAwaiter().GetResult();
             var workers = telemetry.Epochs.SelectMany(e => e.Workers).ToList();
             return (result, (double)workers.Sum(w => w.BytesReceived) / workers.Sum(w => w.Tasks));

@@ -155,14 +155,25 @@ public sealed class ChannelConnection : IDisposable
     /// Reads frames on a thread of its own until the connection ends, handing each message to
     /// <paramref name="onMessage"/>; then reports why it ended, once.
     /// </summary>
-    public void StartReading(Action<object> onMessage, Action<string> onClosed)
+    /// <param name="poll">
+    /// How long to poll the socket for the next frame, once <paramref name="onMessage"/> returned,
+    /// before blocking in the kernel: on a VM, a thread that sleeps may wait for its virtual CPU to
+    /// wake. (Bytes of the next frame already buffered here are read after the poll has run out.)
+    /// </param>
+    public void StartReading(Action<object> onMessage, Action<string> onClosed, TimeSpan poll = default)
     {
+        long pollTicks = (long)(poll.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         var thread = new Thread(() =>
         {
             string reason;
             try
             {
-                while (ReadFrame() is { } message) onMessage(message);
+                while (true)
+                {
+                    if (pollTicks > 0) PollForData(pollTicks);
+                    if (ReadFrame() is not { } message) break;
+                    onMessage(message);
+                }
                 reason = "closed by the peer";
             }
             catch (Exception e) when (e is IOException or SocketException or SerializationException or ChannelException or ObjectDisposedException)
@@ -173,6 +184,14 @@ public sealed class ChannelConnection : IDisposable
         })
         { IsBackground = true, Name = $"vector channel {Peer}" };
         thread.Start();
+    }
+
+    private void PollForData(long ticks)
+    {
+        long until = Clock.Now + ticks;
+        var spinner = new SpinWait();
+        // sleep1Threshold −1: spin and yield, never sleep; the kernel's wait follows anyway.
+        while (_socket.Available == 0 && Clock.Now < until) spinner.SpinOnce(sleep1Threshold: -1);
     }
 
     /// <summary>The next message, or null when the peer closed the connection between frames.</summary>

@@ -14,7 +14,8 @@ public sealed record ChannelSettings(
     TimeSpan SendTimeout,
     TimeSpan HandshakeTimeout,
     X509Certificate2? Certificate,
-    FirstLayerFactors FirstLayerFactors = FirstLayerFactors.Auto)
+    FirstLayerFactors FirstLayerFactors = FirstLayerFactors.Auto,
+    TimeSpan WorkerPoll = default)
 {
     public static FirstLayerFactors ParseFirstLayerFactors(string text, string name) => text.ToLowerInvariant() switch
     {
@@ -36,7 +37,8 @@ public sealed record ChannelSettings(
             channel.GetTimeSpan("send-timeout", TimeSpan.FromSeconds(30)),
             channel.GetTimeSpan("handshake-timeout", TimeSpan.FromSeconds(10)),
             cert.Length > 0 && key.Length > 0 ? Tls.Load(cert, key) : null,
-            ParseFirstLayerFactors(channel.GetString("first-layer-factors", "auto"), "distnet.node.vector-channel.first-layer-factors"));
+            ParseFirstLayerFactors(channel.GetString("first-layer-factors", "auto"), "distnet.node.vector-channel.first-layer-factors"),
+            channel.GetTimeSpan("worker-poll", TimeSpan.FromMilliseconds(2)));
     }
 }
 

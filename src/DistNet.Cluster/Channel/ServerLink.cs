@@ -51,13 +51,12 @@ public sealed class ServerLink : ReceiveActor
         });
     }
 
-    /// <param name="dispatcher">
-    /// What the link and its worker run on. On a worker node, one thread for the two
-    /// (<see cref="AkkaConfig.WorkerThread"/>): the answer is written as soon as it is computed,
-    /// without waking another thread (docs/benchmarks.md, "Overlap and threads").
-    /// </param>
-    public static Props Props(ChannelEndpoint endpoint, ChannelHello hello, WorkerJob job, ChannelSettings settings, string dispatcher) =>
-        Akka.Actor.Props.Create(() => new ServerLink(endpoint, hello, job, settings)).WithDispatcher(dispatcher);
+    /// <summary>
+    /// The link and its worker run on the connection's reader thread (<see cref="AkkaConfig.ChannelReaderDispatcher"/>):
+    /// a task is computed on the thread that read it and the answer written by the thread that computed it.
+    /// </summary>
+    public static Props Props(ChannelEndpoint endpoint, ChannelHello hello, WorkerJob job, ChannelSettings settings) =>
+        Akka.Actor.Props.Create(() => new ServerLink(endpoint, hello, job, settings)).WithDispatcher(AkkaConfig.ChannelReaderDispatcher);
 
     protected override void PreStart()
     {
@@ -73,7 +72,7 @@ public sealed class ServerLink : ReceiveActor
         }
         var worker = Context.ActorOf(Worker.Props(_hello.WorkerId, Self, _job).WithDispatcher(Context.Props.Dispatcher), $"worker-{_hello.WorkerId}");
         var self = Self;
-        _connection.StartReading(message => worker.Tell(message, self), reason => self.Tell(new ChannelClosed(reason)));
+        _connection.StartReading(message => worker.Tell(message, self), reason => self.Tell(new ChannelClosed(reason)), _settings.WorkerPoll);
     }
 
     protected override void PostStop() => _connection?.Dispose();

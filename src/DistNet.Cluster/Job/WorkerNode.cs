@@ -105,7 +105,7 @@ public sealed class WorkerNode : ReceiveActor, IWithTimers
             int id = job.FirstWorkerId + i;
             // With the vector channel, each worker sits behind a link that stands in for the server.
             var child = job.Channel is { } endpoint
-                ? Context.ActorOf(ServerLink.Props(endpoint, new ChannelHello(id, node), workerJob, channel!, AkkaConfig.WorkerThread(i)), $"link-{id}")
+                ? Context.ActorOf(ServerLink.Props(endpoint, new ChannelHello(id, node), workerJob, channel!), $"link-{id}")
                 : Context.ActorOf(Worker.Props(id, job.Server, workerJob).WithDispatcher(AkkaConfig.PinnedDispatcher), $"worker-{id}");
             Context.Watch(child);
         }

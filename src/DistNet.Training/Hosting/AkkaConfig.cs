@@ -20,6 +20,14 @@ public static class AkkaConfig
     /// <summary>One thread that the actors given it take turns on.</summary>
     public const string SharedDispatcher = "distnet.shared-dispatcher";
 
+    /// <summary>
+    /// On a worker node, where a worker and the link that stands in for its server run: on the
+    /// thread that sends to them (<see cref="CallerRunsExecutor"/>), which is the link's channel
+    /// reader. It reads a task, computes it, writes the answer and reads the next, with no hand-off
+    /// to another thread (docs/benchmarks.md, "A worker on its channel's reader thread").
+    /// </summary>
+    public const string ChannelReaderDispatcher = "distnet.channel-reader-dispatcher";
+
     public const string Hocon = """
         akka {
           loglevel = WARNING
@@ -45,6 +53,11 @@ public static class AkkaConfig
             thread-count = 1
           }
         }
+        distnet.channel-reader-dispatcher {
+          type = Dispatcher
+          throughput = 100
+          executor = "DistNet.Training.Hosting.CallerRunsExecutorConfigurator, DistNet.Training"
+        }
         """;
 
     /// <summary>The server's dispatcher: the thread it shares with worker 0 when it may (<see cref="LocalTraining.ServerCanShareAThread"/>), its own otherwise.</summary>
@@ -52,17 +65,6 @@ public static class AkkaConfig
 
     /// <summary>An in-process worker's dispatcher: worker 0 takes turns with the server when they share, every other worker has its own thread.</summary>
     public static string WorkerDispatcher(int id, bool shareWithServer) => shareWithServer && id == 0 ? SharedDispatcher : PinnedDispatcher;
-
-    /// <summary>
-    /// On a worker node, worker k's thread, which it shares with the link that stands in for its
-    /// server: the link writes the answer as soon as the worker has computed it, on the same thread,
-    /// instead of waking a thread of the pool for it (docs/benchmarks.md, "Overlap and threads").
-    /// </summary>
-    public static string WorkerThread(int k) => $"distnet.worker-thread-{k}";
-
-    /// <summary>HOCON declaring <see cref="WorkerThread"/> 0 .. count − 1, each one dedicated thread.</summary>
-    public static string WorkerThreads(int count) => string.Join('\n', Enumerable.Range(0, count).Select(k =>
-        $"{WorkerThread(k)} {{ type = ForkJoinDispatcher, throughput = 100, dedicated-thread-pool.thread-count = 1 }}"));
 
     public static Config Default => ConfigurationFactory.ParseString(Hocon);
 
