@@ -14,7 +14,18 @@ dotnet build src/DistNet.Cli -c Release -v quiet -nologo >/dev/null
 distnet=(env "DOTNET_TieredCompilation=${DOTNET_TieredCompilation:-0}" dotnet "src/DistNet.Cli/bin/Release/net10.0/distnet.dll")
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+# Workers leave on their own once the ps is done; TERM the rest, and return only when all are gone
+# (KILL after 10 s), so that nothing is left running or writing after the prompt is back.
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for _ in $(seq 100); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    (( alive )) || return 0
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+}
 trap cleanup EXIT INT TERM
 
 "${distnet[@]}" node --role ps --host 127.0.0.1 --port "$port" --min-workers "$workers" "$@" 2>&1 | tee "$logs/ps.log" &
