@@ -82,54 +82,53 @@ public sealed class ChannelConnection : IDisposable
     {
         string peer = $"{endpoint.Host}:{endpoint.Port}";
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        using var deadline = new CancellationTokenSource(settings.HandshakeTimeout);
-        try
+        return Handshake(socket, settings, $"cannot open the vector channel to {peer}", () =>
         {
-            // The deadline closes the socket, which ends a blocked connect or handshake.
-            using var expiry = deadline.Token.Register(socket.Dispose);
-            socket.ReceiveTimeout = (int)settings.HandshakeTimeout.TotalMilliseconds;
-            socket.SendTimeout = (int)settings.SendTimeout.TotalMilliseconds;
             socket.Connect(endpoint.Host, endpoint.Port);
             var connection = new ChannelConnection(socket, Secure(socket, settings, endpoint.Host), settings.MaxFrameBytes, peer);
             connection.WriteHello(endpoint.Token, hello);
             if (connection._in.ReadByte() != Accepted) throw new ChannelException("the parameter server refused it");
-            expiry.Unregister();
-            if (deadline.IsCancellationRequested) throw new OperationCanceledException();
-            socket.ReceiveTimeout = 0;
             return connection;
-        }
-        catch (Exception e) when (e is SocketException or IOException or AuthenticationFailure or OperationCanceledException or ChannelException or ObjectDisposedException)
-        {
-            socket.Dispose();
-            throw new ChannelException($"cannot open the vector channel to {peer}: {(deadline.IsCancellationRequested ? "timed out" : Describe(e))}");
-        }
+        });
     }
 
     /// <summary>ps side: secures an accepted socket and checks the worker's hello (its token above all).</summary>
     public static (ChannelConnection Connection, ChannelHello Hello) Accept(Socket socket, byte[] token, ChannelSettings settings)
     {
         string peer = socket.RemoteEndPoint?.ToString() ?? "?";
-        using var deadline = new CancellationTokenSource(settings.HandshakeTimeout);
-        try
+        socket.NoDelay = true;
+        return Handshake(socket, settings, $"refused a vector channel from {peer}", () =>
         {
-            socket.NoDelay = true;
-            socket.ReceiveTimeout = (int)settings.HandshakeTimeout.TotalMilliseconds;
-            socket.SendTimeout = (int)settings.SendTimeout.TotalMilliseconds;
-            // The timeouts bound each read; the deadline bounds the whole handshake (a peer trickling bytes).
-            using var expiry = deadline.Token.Register(socket.Dispose);
             var connection = new ChannelConnection(socket, Secure(socket, settings, null), settings.MaxFrameBytes, peer);
             var hello = connection.ReadHello(token);
             connection._out.WriteByte(Accepted);
             connection._out.Flush();
-            expiry.Unregister();
+            return (connection, hello);
+        });
+    }
+
+    /// <summary>
+    /// Runs one end's opening steps under the handshake timeout: it bounds each read, and a deadline
+    /// the whole (a peer trickling bytes), closing the socket, which ends a blocked connect, read or
+    /// TLS handshake. Any failure closes the socket and becomes one <see cref="ChannelException"/>.
+    /// </summary>
+    private static T Handshake<T>(Socket socket, ChannelSettings settings, string failure, Func<T> steps)
+    {
+        using var deadline = new CancellationTokenSource(settings.HandshakeTimeout);
+        try
+        {
+            socket.ReceiveTimeout = (int)settings.HandshakeTimeout.TotalMilliseconds;
+            socket.SendTimeout = (int)settings.SendTimeout.TotalMilliseconds;
+            T opened;
+            using (deadline.Token.Register(socket.Dispose)) opened = steps();
             if (deadline.IsCancellationRequested) throw new OperationCanceledException();
             socket.ReceiveTimeout = 0;
-            return (connection, hello);
+            return opened;
         }
         catch (Exception e) when (e is SocketException or IOException or AuthenticationFailure or OperationCanceledException or ChannelException or ObjectDisposedException)
         {
             socket.Dispose();
-            throw new ChannelException($"refused a vector channel from {peer}: {(deadline.IsCancellationRequested ? "timed out" : Describe(e))}");
+            throw new ChannelException($"{failure}: {(deadline.IsCancellationRequested ? "timed out" : Describe(e))}");
         }
     }
 
