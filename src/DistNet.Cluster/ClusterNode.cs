@@ -49,7 +49,7 @@ public static class ClusterNode
         bool share = settings.PsWorkers > 0 && LocalTraining.ServerCanShareAThread(distributed, faultHooks: injector is not null);
         var server = TrainingServer.Start(system, new ServerSetup(model, train.Count, validation, trainer, distributed, observer, telemetry,
             injector, checkpoints), AkkaConfig.ServerDispatcher(share));
-        var channel = OpenVectorChannel(system, settings, server, () => new FirstLayerGradient(model.Architecture, train));
+        var channel = OpenVectorChannel(system, settings, server, () => new FirstLayerGradient(model.Architecture, train), observer);
         if (channel is not null) observer?.OnNotice($"vector channel listening on {channel.Host}:{channel.Port}");
         if (channel is not null && settings.FirstLayerFactors == FirstLayerFactors.On)
             observer?.OnNotice("workers send first-layer weight gradients as factors when smaller (--first-layer-factors on)");
@@ -68,13 +68,14 @@ public static class ClusterNode
     }
 
     /// <summary>The ps's end of the vector channel, on the node's bind address; null when the channel is off.</summary>
-    private static ChannelEndpoint? OpenVectorChannel(ActorSystem system, NodeSettings settings, IActorRef server, Func<FirstLayerGradient> firstLayer)
+    private static ChannelEndpoint? OpenVectorChannel(ActorSystem system, NodeSettings settings, IActorRef server, Func<FirstLayerGradient> firstLayer,
+        ITrainingObserver? observer)
     {
         if (!settings.VectorChannel) return null;
         var channel = ChannelSettings.FromConfig(system.Settings.Config);
         var (listener, token) = ChannelListener.Open(settings.Host, channel);
         system.ActorOf(ChannelListener.Props(listener, server, token, channel, followMembership: true,
-            channel.FirstLayerFactors == FirstLayerFactors.Off ? null : firstLayer), ChannelListener.Name);
+            channel.FirstLayerFactors == FirstLayerFactors.Off ? null : firstLayer, observer is null ? null : observer.OnNotice), ChannelListener.Name);
         // Workers reach it where they reach the ps's Akka endpoint (the public host, when there is one).
         var advertised = Akka.Cluster.Cluster.Get(system).SelfAddress.Host!;
         return new ChannelEndpoint(advertised, ((System.Net.IPEndPoint)listener.LocalEndpoint).Port, token);

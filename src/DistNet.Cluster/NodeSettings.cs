@@ -33,6 +33,8 @@ public sealed record NodeSettings
     public FirstLayerFactors FirstLayerFactors { get; init; } = FirstLayerFactors.Auto;
     /// <summary>worker: how long a worker's channel polls for its next task before sleeping in the kernel (docs/cluster.md).</summary>
     public TimeSpan WorkerPoll { get; init; } = TimeSpan.FromMilliseconds(2);
+    /// <summary>Vectors between the ps and a worker on its host go through shared memory (docs/cluster.md, "Shared memory on one host").</summary>
+    public bool SharedMemory { get; init; } = true;
     public string TlsCert { get; init; } = "";
     public string TlsKey { get; init; } = "";
 
@@ -56,6 +58,7 @@ public sealed record NodeSettings
             VectorPort = node.GetInt("vector-channel.port", 0),
             FirstLayerFactors = ChannelSettings.ParseFirstLayerFactors(node.GetString("vector-channel.first-layer-factors", "auto"), "distnet.node.vector-channel.first-layer-factors"),
             WorkerPoll = node.GetTimeSpan("vector-channel.worker-poll", TimeSpan.FromMilliseconds(2)),
+            SharedMemory = node.GetBoolean("vector-channel.shared-memory", true),
             TlsCert = node.GetString("tls.cert", ""),
             TlsKey = node.GetString("tls.key", ""),
         };
@@ -82,6 +85,7 @@ public sealed record NodeSettings
             VectorPort = Env("DISTNET_VECTOR_PORT") is { } vectorPort ? ParseInt(vectorPort, "DISTNET_VECTOR_PORT") : s.VectorPort,
             FirstLayerFactors = Env("DISTNET_FIRST_LAYER_FACTORS") is { } factors ? ChannelSettings.ParseFirstLayerFactors(factors, "DISTNET_FIRST_LAYER_FACTORS") : s.FirstLayerFactors,
             WorkerPoll = Env("DISTNET_WORKER_POLL") is { } poll ? TimeSpan.FromMilliseconds(ParseInt(poll, "DISTNET_WORKER_POLL")) : s.WorkerPoll,
+            SharedMemory = Env("DISTNET_SHARED_MEMORY") is { } shared ? ParseSwitch(shared, "DISTNET_SHARED_MEMORY") : s.SharedMemory,
             TlsCert = Env("DISTNET_TLS_CERT") ?? s.TlsCert,
             TlsKey = Env("DISTNET_TLS_KEY") ?? s.TlsKey,
         };
@@ -135,7 +139,7 @@ public sealed record NodeSettings
               ps-workers = {{PsWorkers}}
               min-workers = {{MinWorkers}}
               ps-wait = {{(long)PsWait.TotalSeconds}}s
-              vector-channel { enabled = {{(VectorChannel ? "on" : "off")}}, port = {{VectorPort}}, first-layer-factors = {{FirstLayerFactors.ToString().ToLowerInvariant()}}, worker-poll = {{(long)WorkerPoll.TotalMilliseconds}}ms }
+              vector-channel { enabled = {{(VectorChannel ? "on" : "off")}}, port = {{VectorPort}}, first-layer-factors = {{FirstLayerFactors.ToString().ToLowerInvariant()}}, worker-poll = {{(long)WorkerPoll.TotalMilliseconds}}ms, shared-memory = {{(SharedMemory ? "on" : "off")}} }
               tls { cert = {{Quote(TlsCert)}}, key = {{Quote(TlsKey)}} }
             }
             akka.remote.dot-netty.tcp {

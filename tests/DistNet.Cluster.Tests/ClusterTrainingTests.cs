@@ -9,17 +9,23 @@ public partial class ClusterTrainingTests
     private static string[] Job(string modelOut, int epochs) =>
         ["--epochs", epochs.ToString(), "--hidden", "16", "--model-out", modelOut, "--task-timeout", "2"];
 
-    /// <param name="vectorChannel">on: vectors on the vector channel (the default); off: through Akka.Remote.</param>
+    /// <param name="vectorChannel">
+    /// on: vectors on the vector channel (the default), through shared memory as the workers are on the ps's host;
+    /// on, over TCP: the same with --shared-memory off; off: through Akka.Remote.
+    /// </param>
     [Theory]
     [InlineData("on")]
+    [InlineData("on, over TCP")]
     [InlineData("off")]
     public void A_server_and_two_worker_processes_train_the_same_model_as_two_workers_in_process(string vectorChannel)
     {
+        bool shared = vectorChannel == "on";
         using var dir = new TempDir();
         int port = NodeProcess.FreePort();
         string seed = $"akka.tcp://distnet@127.0.0.1:{port}";
         using var ps = new NodeProcess("ps", ["node", "--role", "ps", "--port", port.ToString(), "--min-workers", "2", .. Job(dir.File("cluster.json"), 3),
-            "--metrics-out", dir.File("metrics.jsonl"), "--trace-out", dir.File("trace.json"), "--vector-channel", vectorChannel]);
+            "--metrics-out", dir.File("metrics.jsonl"), "--trace-out", dir.File("trace.json"), "--vector-channel", vectorChannel == "off" ? "off" : "on",
+            "--shared-memory", shared ? "on" : "off"]);
         ps.WaitFor("waiting for 2 workers", Patience);
         using var w1 = new NodeProcess("worker 1", "node", "--seed-nodes", seed);
         using var w2 = new NodeProcess("worker 2", "node", "--seed-nodes", seed);
@@ -28,7 +34,8 @@ public partial class ClusterTrainingTests
         Assert.Equal(0, w1.WaitForExit(Patience));
         Assert.Equal(0, w2.WaitForExit(Patience));
         AssertMeasuredAcrossProcesses(dir, ps.Output);
-        Assert.Equal(vectorChannel == "on", ps.Output.Contains("vector channel listening on 127.0.0.1:"));
+        Assert.Equal(vectorChannel != "off", ps.Output.Contains("vector channel listening on 127.0.0.1:"));
+        Assert.Equal(shared ? 2 : 0, System.Text.RegularExpressions.Regex.Count(ps.Output, @"worker \d is on this host: its vectors go through shared memory"));
 
         AssertSameModelAsTwoWorkersInProcess(dir, 3);
     }

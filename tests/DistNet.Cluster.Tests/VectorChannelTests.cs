@@ -55,14 +55,23 @@ public sealed class VectorChannelTests
         public int Count => _messages.Count;
     }
 
-    [Fact]
-    public async Task Every_message_crosses_exactly_with_its_frame_size_and_times()
+    /// <param name="shared">Both ends on one host with shared memory on (the default), or either end with it off: TCP only.</param>
+    [Theory]
+    [InlineData("on, on")]
+    [InlineData("off at the ps")]
+    [InlineData("off at the worker")]
+    public async Task Every_message_crosses_exactly_with_its_frame_size_and_times(string shared)
     {
         using var listening = new Listening(Plain);
-        var accepting = listening.AcceptOne(Plain);
-        using var worker = ChannelConnection.Connect(listening.Endpoint, new ChannelHello(3, "akka.tcp://distnet@127.0.0.1:1234"), Plain);
+        var accepting = listening.AcceptOne(Plain with { SharedMemory = shared != "off at the ps" });
+        using var worker = ChannelConnection.Connect(listening.Endpoint, new ChannelHello(3, "akka.tcp://distnet@127.0.0.1:1234"),
+            Plain with { SharedMemory = shared != "off at the worker" });
         var (server, hello) = await accepting;
         using var _ = server;
+        Assert.Equal(shared == "on, on", worker.SharesMemory);
+        Assert.Equal(shared == "on, on", server.SharesMemory);
+        Assert.Equal(shared != "off at the ps", server.OfferedFile is not null);
+        if (server.OfferedFile is { } file) Assert.False(File.Exists(file), "the offered file is still in /dev/shm");
         Assert.Equal(new ChannelHello(3, "akka.tcp://distnet@127.0.0.1:1234"), hello);
         var toWorker = new Inbox(worker);
         var toServer = new Inbox(server);
@@ -74,8 +83,10 @@ public sealed class VectorChannelTests
         Assert.Equal(task.Parameters.Select(BitConverter.SingleToInt32Bits), got.Parameters.Select(BitConverter.SingleToInt32Bits));
         Assert.Equal([5, 1, 9], got.Shards[0].Samples);
         Assert.Equal(3, got.Shards[1].Shard);
-        // The frame: length prefix, manifest, 4 × parameters plus the header fields and indices, the sender's time.
+        // The frame: length prefix, manifest, 4 × parameters plus the header fields and indices, the sender's time
+        // (the vector counted whether it went through the socket or the shared ring).
         Assert.Equal(4 + 1 + 2 + (8 + 8 + 4 + 4 + 4 + 4 * task.Parameters.Length + 4 + 4 + 4 + 12 + 4 + 4) + 8, got.Wire!.Bytes);
+        Assert.Equal(shared == "on, on" ? 4 * task.Parameters.Length : 0, server.SharedBytesSent);
         Assert.True(got.Wire.EncodeNs > 0 && got.Wire.DecodeNs > 0);
 
         var timings = new TaskTimings(11, -1, 13, 14, 15, 16, 17, 18);
@@ -95,6 +106,41 @@ public sealed class VectorChannelTests
 
         worker.Dispose();
         Assert.Matches("closed by the peer|reset by peer", toServer.ClosedBecause());
+    }
+
+    /// <summary>
+    /// A ring with no room for the next vector (its reader has not caught up) sends that vector over
+    /// the socket instead, and the ring's bytes, read in order, come out exactly, across its end too.
+    /// </summary>
+    [Fact]
+    public async Task A_vector_the_ring_has_no_room_for_goes_over_the_socket_and_every_one_arrives_exactly()
+    {
+        var small = Plain with { SharedRingBytes = 64 << 10 };
+        using var listening = new Listening(small);
+        var accepting = listening.AcceptOne(small);
+        using var worker = ChannelConnection.Connect(listening.Endpoint, new ChannelHello(1, "w"), small);
+        using var server = (await accepting).Connection;
+        Assert.True(server.SharesMemory);
+        float[] Numbered(int k) => Enumerable.Range(0, 5000).Select(i => i * 1.5f + k).ToArray();   // 20,000 bytes each
+
+        // Nobody reads yet: three fit in 65,536 bytes, the fourth and fifth take the socket.
+        for (int k = 0; k < 5; k++) server.Send(new RunLocalSteps(k, 0, Numbered(k), [[1]]));
+        Assert.Equal(3 * 20_000, server.SharedBytesSent);
+        var inbox = new Inbox(worker);
+        for (int k = 0; k < 5; k++)
+        {
+            var got = (RunLocalSteps)inbox.Next();
+            Assert.Equal(k, got.TaskId);
+            Assert.Equal(Numbered(k).Select(BitConverter.SingleToInt32Bits), got.Parameters.Select(BitConverter.SingleToInt32Bits));
+        }
+        // Read, the ring has room again; the next three run over its end (60,000 + 3 × 20,000 > 65,536).
+        for (int k = 5; k < 8; k++)
+        {
+            server.Send(new RunLocalSteps(k, 0, Numbered(k), [[1]]));
+            var got = (RunLocalSteps)inbox.Next();
+            Assert.Equal(Numbered(k).Select(BitConverter.SingleToInt32Bits), got.Parameters.Select(BitConverter.SingleToInt32Bits));
+        }
+        Assert.Equal(6 * 20_000, server.SharedBytesSent);
     }
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
@@ -232,15 +278,19 @@ public sealed class VectorChannelTests
     }
 
     /// <summary>A correct hello, then whatever bytes a test wants to send as frames.</summary>
-    private static (ChannelConnection Server, NetworkStream Raw, TcpClient Client) HelloThenRaw(Listening listening)
+    private static (ChannelConnection Server, NetworkStream Raw, TcpClient Client) HelloThenRaw(Listening listening, bool acceptSharedMemory = false)
     {
         var accepting = listening.AcceptOne(Plain);
         var client = new TcpClient { NoDelay = true };
         client.Connect(IPAddress.Loopback, listening.Endpoint.Port);
         var raw = client.GetStream();
         var address = "worker"u8.ToArray();
-        raw.Write([.. "DNVC"u8, 1, .. listening.Token, .. BitConverter.GetBytes(5), .. BitConverter.GetBytes(address.Length), .. address]);
+        raw.Write([.. "DNVC"u8, 2, .. listening.Token, .. BitConverter.GetBytes(5), .. BitConverter.GetBytes(address.Length), .. address]);
         Assert.Equal(1, raw.ReadByte()); // accepted
+        Assert.Equal(1, raw.ReadByte()); // shared memory offered (the worker is on loopback): the name, the ring's size, the nonce
+        var offer = new byte[raw.ReadByte() + 8 + 16];
+        raw.ReadExactly(offer);
+        raw.WriteByte((byte)(acceptSharedMemory ? 1 : 0));
         return (accepting.Result.Connection, raw, client);
     }
 
@@ -249,10 +299,12 @@ public sealed class VectorChannelTests
     [InlineData("unknown manifest", "unknown vector message manifest 'zz'")]
     [InlineData("count beyond the frame", "malformed vector message 'gc'")]
     [InlineData("cut mid-frame", "connection cut inside a frame")]
+    [InlineData("vector at the wrong place in the ring", "shared memory out of step: a frame names byte 4096, the ring is at 0")]
+    [InlineData("vector marked neither way", "a block marked 7, neither inline (0) nor in shared memory (1)")]
     public void A_malformed_frame_ends_the_connection_with_the_reason_and_delivers_nothing(string damage, string reason)
     {
         using var listening = new Listening(Plain);
-        var (server, raw, client) = HelloThenRaw(listening);
+        var (server, raw, client) = HelloThenRaw(listening, acceptSharedMemory: damage.StartsWith("vector"));
         using var _ = server;
         using var __ = client;
         var inbox = new Inbox(server);
@@ -262,6 +314,9 @@ public sealed class VectorChannelTests
             "unknown manifest" => [.. BitConverter.GetBytes(1 + 2 + 4 + 8), 2, (byte)'z', (byte)'z', 0, 0, 0, 0, .. new byte[8]],
             // A GradientsComputed whose shard count claims a million entries in a 100-byte frame.
             "count beyond the frame" => [.. BitConverter.GetBytes(1 + 2 + 100 + 8), 2, (byte)'g', (byte)'c', .. new byte[8 + 8 + 4 + 64], .. BitConverter.GetBytes(1_000_000), .. new byte[8 + 8]],
+            // A RegisterWorker-sized header is not enough here: a LocalStepsDone carries a vector, of 8,192 floats.
+            "vector at the wrong place in the ring" => LocalStepsDone(mark: [1, .. BitConverter.GetBytes(4096L)]),
+            "vector marked neither way" => LocalStepsDone(mark: [7]),
             _ => [.. BitConverter.GetBytes(1000), 2, (byte)'r', (byte)'w', 1, 2],
         };
         raw.Write(frame);
@@ -269,6 +324,14 @@ public sealed class VectorChannelTests
         string closed = inbox.ClosedBecause();
         Assert.Contains(reason, closed);
         Assert.Equal(0, inbox.Count);
+    }
+
+    /// <summary>The start of a LocalStepsDone frame whose vector of 8,192 floats is announced with <paramref name="mark"/>.</summary>
+    private static byte[] LocalStepsDone(byte[] mark)
+    {
+        const int floats = 8192;
+        int body = 8 + 8 + 4 + 8 + 4 + 4 + 64 + 4 + 4 * floats;
+        return [.. BitConverter.GetBytes(1 + 2 + body + 8), 2, (byte)'l', (byte)'d', .. new byte[8 + 8 + 4 + 8 + 4 + 4 + 64], .. BitConverter.GetBytes(floats), .. mark];
     }
 
     [Fact]

@@ -29,10 +29,16 @@ public sealed record ChannelHello(int WorkerId, string NodeAddress);
 /// <remarks>
 /// The wire format (docs/cluster.md, "The vector channel"), all little-endian:
 /// <list type="bullet">
-/// <item>hello, worker → ps: "DNVC", version 1, the job's 32-byte token, the worker id (int32), the node's
+/// <item>hello, worker → ps: "DNVC", version 2, the job's 32-byte token, the worker id (int32), the node's
 /// Akka address (int16 length + UTF-8); the ps answers one byte, 1 = accepted, or closes the connection;</item>
+/// <item>the ps's offer of shared memory: 0 = none, or 1, the name of a file in /dev/shm (length byte +
+/// ASCII), the ring size (int64) and a 16-byte nonce that is also in the file; the worker answers 1 if it
+/// mapped that file and found the nonce, 0 otherwise (<see cref="SharedMemory"/>);</item>
 /// <item>then frames both ways: length of the rest (int32), manifest (length byte + ASCII), the
-/// <see cref="VectorCodec"/> body, and the nanoseconds the sender spent writing the body (int64).</item>
+/// <see cref="VectorCodec"/> body, and the nanoseconds the sender spent writing the body (int64).
+/// With shared memory, each block of the body of 16 KiB or more (a vector) is preceded by a byte:
+/// 0 and the block follows, or 1 and the block's position in the ring (int64), where it was copied
+/// instead; the length still counts the block.</item>
 /// </list>
 /// A frame longer than the limit, an unknown manifest or a body that does not parse closes the
 /// connection: after a bad frame the next one cannot be found reliably.
@@ -48,13 +54,18 @@ public sealed class ChannelConnection : IDisposable
 {
     public const int TokenBytes = 32;
     private static readonly byte[] Magic = "DNVC"u8.ToArray();
-    private const byte Version = 1, Accepted = 1, MaxManifest = 8;
+    private const byte Version = 2, Accepted = 1, MaxManifest = 8;
     private const int MaxAddress = 1024, BufferBytes = 64 * 1024;
 
     private readonly Socket _socket;
     private readonly Stream _stream;
     private readonly BufferedStream _in, _out;
     private readonly int _maxFrame;
+    private SharedMemory? _shared;
+    private SharedRing? _sendRing, _receiveRing;
+    // Who may be inside the shared memory: the connection until disposed, its reader thread, a send.
+    // Unmapping it under a copy would crash the process, so the last one out unmaps it.
+    private int _sharedHolds = 1;
     private volatile bool _disposed;
 
     public string Peer { get; }
@@ -64,6 +75,15 @@ public sealed class ChannelConnection : IDisposable
 
     /// <summary>Whether the peer is on this host: it connected over loopback, or from this end's own address.</summary>
     public bool PeerOnThisHost { get; }
+
+    /// <summary>Whether vectors go through memory shared with the peer (<see cref="SharedMemory"/>) rather than the socket.</summary>
+    public bool SharesMemory => _shared is not null;
+
+    /// <summary>For tests: bytes this end sent through shared memory.</summary>
+    internal long SharedBytesSent { get; private set; }
+
+    /// <summary>For tests: the file the ps offered (deleted once the worker answered), null when it offered none.</summary>
+    internal string? OfferedFile { get; private set; }
 
     private ChannelConnection(Socket socket, Stream stream, int maxFrame, string peer)
     {
@@ -88,6 +108,7 @@ public sealed class ChannelConnection : IDisposable
             var connection = new ChannelConnection(socket, Secure(socket, settings, endpoint.Host), settings.MaxFrameBytes, peer);
             connection.WriteHello(endpoint.Token, hello);
             if (connection._in.ReadByte() != Accepted) throw new ChannelException("the parameter server refused it");
+            connection.AnswerSharedMemoryOffer(settings.SharedMemory);
             return connection;
         });
     }
@@ -102,7 +123,7 @@ public sealed class ChannelConnection : IDisposable
             var connection = new ChannelConnection(socket, Secure(socket, settings, null), settings.MaxFrameBytes, peer);
             var hello = connection.ReadHello(token);
             connection._out.WriteByte(Accepted);
-            connection._out.Flush();
+            connection.OfferSharedMemory(settings.SharedMemory && connection.PeerOnThisHost && SharedMemory.Available ? settings.SharedRingBytes : 0);
             return (connection, hello);
         });
     }
@@ -136,10 +157,17 @@ public sealed class ChannelConnection : IDisposable
     public void Send(object message)
     {
         string manifest = VectorCodec.ManifestOf(message) ?? throw new ArgumentException($"the vector channel cannot carry {message.GetType().Name}");
+        if (!HoldShared()) throw new ObjectDisposedException(nameof(ChannelConnection));
+        try { Write(message, manifest); }
+        finally { ReleaseShared(); }
+    }
+
+    private void Write(object message, string manifest)
+    {
         long length = 1 + manifest.Length + VectorCodec.Size(message) + 8;
         if (length > _maxFrame)
             throw new ChannelException($"a {message.GetType().Name} of {length} bytes exceeds the frame limit of {_maxFrame} bytes (akka.remote.dot-netty.tcp.maximum-frame-size)");
-        var w = new StreamVectorWriter(_out);
+        var w = new StreamVectorWriter(_out, _sendRing);
         w.Int((int)length);
         w.Byte((byte)manifest.Length);
         foreach (char c in manifest) w.Byte((byte)c);
@@ -148,6 +176,7 @@ public sealed class ChannelConnection : IDisposable
         if (w.Written != 4 + length - 8) throw new InvalidOperationException("size computed wrongly");
         w.Long(Clock.Ns(start, Clock.Now));
         _out.Flush();
+        SharedBytesSent += w.Shared;
     }
 
     /// <summary>
@@ -162,9 +191,15 @@ public sealed class ChannelConnection : IDisposable
     public void StartReading(Action<object> onMessage, Action<string> onClosed, TimeSpan poll = default)
     {
         long pollTicks = (long)(poll.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        bool held = HoldShared();
         var thread = new Thread(() =>
         {
             string reason;
+            if (!held)
+            {
+                onClosed("closed");
+                return;
+            }
             try
             {
                 while (true)
@@ -178,6 +213,10 @@ public sealed class ChannelConnection : IDisposable
             catch (Exception e) when (e is IOException or SocketException or SerializationException or ChannelException or ObjectDisposedException)
             {
                 reason = _disposed ? "closed" : Describe(e);
+            }
+            finally
+            {
+                ReleaseShared();
             }
             onClosed(reason);
         })
@@ -209,7 +248,7 @@ public sealed class ChannelConnection : IDisposable
         Span<byte> manifestBytes = stackalloc byte[manifestLength];
         _in.ReadExactly(manifestBytes);
         string manifest = Encoding.ASCII.GetString(manifestBytes);
-        var reader = new StreamVectorReader(_in, length - 1 - manifestLength - 8, manifest);
+        var reader = new StreamVectorReader(_in, length - 1 - manifestLength - 8, manifest, _receiveRing);
         var message = VectorCodec.Read(reader, manifest);
         Span<byte> trailer = stackalloc byte[8];
         _in.ReadExactly(trailer);
@@ -247,6 +286,65 @@ public sealed class ChannelConnection : IDisposable
         var address = new byte[addressLength];
         _in.ReadExactly(address);
         return new ChannelHello(workerId, Encoding.UTF8.GetString(address));
+    }
+
+    /// <summary>
+    /// ps side: offers a fresh shared file when <paramref name="ringBytes"/> &gt; 0 (and none otherwise)
+    /// and takes the worker's answer. The file is deleted whatever the answer: both ends that mapped it keep it.
+    /// </summary>
+    private void OfferSharedMemory(long ringBytes)
+    {
+        SharedMemory? shared = null;
+        string path = "";
+        byte[] nonce = [];
+        // A /dev/shm that is full or not writable here only means TCP.
+        try { if (ringBytes > 0) shared = SharedMemory.Create(ringBytes, out path, out nonce); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        if (shared is null)
+        {
+            _out.WriteByte(0);
+            _out.Flush();
+            return;
+        }
+        OfferedFile = path;
+        try
+        {
+            var name = Encoding.ASCII.GetBytes(Path.GetFileName(path));
+            _out.WriteByte(1);
+            _out.WriteByte((byte)name.Length);
+            _out.Write(name);
+            new StreamVectorWriter(_out).Long(ringBytes);
+            _out.Write(nonce);
+            _out.Flush();
+            int answer = _in.ReadByte();
+            if (answer == 1) (_shared, _sendRing, _receiveRing, shared) = (shared, shared.ToWorker, shared.ToServer, null);
+            else if (answer != 0) throw new ChannelException(answer < 0 ? "closed during the handshake" : $"answered the shared-memory offer with {answer}");
+        }
+        finally
+        {
+            shared?.Dispose();
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Worker side: reads the ps's offer, maps the file if allowed and it is here, and says whether it did.</summary>
+    private void AnswerSharedMemoryOffer(bool allowed)
+    {
+        int offer = _in.ReadByte();
+        if (offer == 0) return;
+        if (offer != 1) throw new ChannelException(offer < 0 ? "closed during the handshake" : $"a shared-memory offer of kind {offer}");
+        int nameLength = _in.ReadByte();
+        if (nameLength is < 1 or > 64) throw new ChannelException($"a shared-memory offer names a file of {nameLength} bytes");
+        var name = new byte[nameLength];
+        _in.ReadExactly(name);
+        long ringBytes = new StreamVectorReader(_in, 8, "offer").Long();
+        if (ringBytes is < SharedSpan.MinBytes or > 1L << 30) throw new ChannelException($"a shared-memory offer of {ringBytes} bytes");
+        var nonce = new byte[SharedMemory.NonceBytes];
+        _in.ReadExactly(nonce);
+        var shared = allowed ? SharedMemory.Open(Encoding.ASCII.GetString(name), ringBytes, nonce) : null;
+        _out.WriteByte(shared is null ? (byte)0 : (byte)1);
+        _out.Flush();
+        if (shared is not null) (_shared, _sendRing, _receiveRing) = (shared, shared.ToServer, shared.ToWorker);
     }
 
     /// <summary>The socket's stream, behind TLS when the node has a certificate: mutual, pinned to that certificate.</summary>
@@ -298,5 +396,21 @@ public sealed class ChannelConnection : IDisposable
         _socket.Dispose();
         try { _out.Dispose(); } catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException) { }
         try { _in.Dispose(); _stream.Dispose(); } catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+        ReleaseShared();
+    }
+
+    private bool HoldShared()
+    {
+        while (true)
+        {
+            int holds = Volatile.Read(ref _sharedHolds);
+            if (holds == 0) return false;
+            if (Interlocked.CompareExchange(ref _sharedHolds, holds + 1, holds) == holds) return true;
+        }
+    }
+
+    private void ReleaseShared()
+    {
+        if (Interlocked.Decrement(ref _sharedHolds) == 0) _shared?.Dispose();
     }
 }

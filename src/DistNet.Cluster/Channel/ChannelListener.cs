@@ -24,6 +24,7 @@ public sealed class ChannelListener : ReceiveActor
     private readonly ChannelSettings _settings;
     private readonly bool _followMembership;
     private readonly Func<FirstLayerGradient>? _firstLayer;
+    private readonly Action<string>? _notice;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<IActorRef, string> _linkNodes = new();
     private int _unnamed;
@@ -37,16 +38,19 @@ public sealed class ChannelListener : ReceiveActor
     /// of first-layer gradients that its worker sends as factors (every link with the setting on, with
     /// auto those of workers on other hosts).
     /// </param>
+    /// <param name="notice">Where to say which workers share memory with the ps (the ps's output).</param>
     public ChannelListener(TcpListener listener, IActorRef server, byte[] token, ChannelSettings settings, bool followMembership,
-        Func<FirstLayerGradient>? firstLayer)
+        Func<FirstLayerGradient>? firstLayer, Action<string>? notice)
     {
-        (_listener, _server, _token, _settings, _followMembership, _firstLayer) = (listener, server, token, settings, followMembership, firstLayer);
+        (_listener, _server, _token, _settings, _followMembership, _firstLayer, _notice) = (listener, server, token, settings, followMembership, firstLayer, notice);
         Receive<Accepted>(accepted =>
         {
             // Named after the worker and its node, which is how the server's notes name a lost worker.
             var node = Address.TryParse(accepted.Hello.NodeAddress, out var a) ? $"{a.Host}:{a.Port}" : $"{++_unnamed}";
             bool factors = _firstLayer is not null && (_settings.FirstLayerFactors == FirstLayerFactors.On || !accepted.Connection.PeerOnThisHost);
             if (factors) _log.Info("worker {0} ({1}) may send first-layer gradients as factors", accepted.Hello.WorkerId, accepted.Connection.Peer);
+            if (accepted.Connection.SharesMemory)
+                _notice?.Invoke($"worker {accepted.Hello.WorkerId} is on this host: its vectors go through shared memory (--shared-memory off: TCP)");
             var link = Context.ActorOf(WorkerLink.Props(accepted.Connection, accepted.Hello, _server, factors ? _firstLayer!() : null),
                 ActorPath.IsValidPathElement($"worker-{accepted.Hello.WorkerId}@{node}") ? $"worker-{accepted.Hello.WorkerId}@{node}" : $"worker-{accepted.Hello.WorkerId}-{++_unnamed}");
             Context.Watch(link);
@@ -73,8 +77,8 @@ public sealed class ChannelListener : ReceiveActor
     }
 
     public static Props Props(TcpListener listener, IActorRef server, byte[] token, ChannelSettings settings, bool followMembership,
-        Func<FirstLayerGradient>? firstLayer = null) =>
-        Akka.Actor.Props.Create(() => new ChannelListener(listener, server, token, settings, followMembership, firstLayer));
+        Func<FirstLayerGradient>? firstLayer = null, Action<string>? notice = null) =>
+        Akka.Actor.Props.Create(() => new ChannelListener(listener, server, token, settings, followMembership, firstLayer, notice));
 
     protected override void PreStart()
     {

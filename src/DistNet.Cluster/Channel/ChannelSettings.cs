@@ -15,7 +15,9 @@ public sealed record ChannelSettings(
     TimeSpan HandshakeTimeout,
     X509Certificate2? Certificate,
     FirstLayerFactors FirstLayerFactors = FirstLayerFactors.Auto,
-    TimeSpan WorkerPoll = default)
+    TimeSpan WorkerPoll = default,
+    bool SharedMemory = true,
+    long SharedRingBytes = 4 << 20)
 {
     public static FirstLayerFactors ParseFirstLayerFactors(string text, string name) => text.ToLowerInvariant() switch
     {
@@ -38,8 +40,14 @@ public sealed record ChannelSettings(
             channel.GetTimeSpan("handshake-timeout", TimeSpan.FromSeconds(10)),
             cert.Length > 0 && key.Length > 0 ? Tls.Load(cert, key) : null,
             ParseFirstLayerFactors(channel.GetString("first-layer-factors", "auto"), "distnet.node.vector-channel.first-layer-factors"),
-            channel.GetTimeSpan("worker-poll", TimeSpan.FromMilliseconds(2)));
+            channel.GetTimeSpan("worker-poll", TimeSpan.FromMilliseconds(2)),
+            channel.GetBoolean("shared-memory", true),
+            RingBytes(channel.GetByteSize("shared-memory-ring") ?? 4 << 20));
     }
+
+    private static long RingBytes(long bytes) => bytes is >= 64 << 10 and <= 1L << 30
+        ? bytes
+        : throw new ArgumentException($"distnet.node.vector-channel.shared-memory-ring = {bytes} bytes is not between 64KiB and 1GiB");
 }
 
 /// <summary>

@@ -101,7 +101,30 @@ public sealed class SpanVectorReader(byte[] bytes, string manifest) : VectorRead
 /// Reads a payload of announced length straight from a stream (the vector channel's connection):
 /// a vector goes from the socket into its pooled array without an intermediate buffer.
 /// </summary>
-public sealed class StreamVectorReader(Stream stream, long length, string manifest) : VectorReader(length, manifest)
+internal sealed class StreamVectorReader(Stream stream, long length, string manifest, Channel.SharedRing? ring = null) : VectorReader(length, manifest)
 {
-    protected override void Fill(Span<byte> into) => stream.ReadExactly(into);
+    /// <remarks>With a ring, a block of at least <see cref="SharedSpan.MinBytes"/> comes marked (<see cref="StreamVectorWriter"/>).</remarks>
+    protected override void Fill(Span<byte> into)
+    {
+        if (ring is null || into.Length < SharedSpan.MinBytes)
+        {
+            stream.ReadExactly(into);
+            return;
+        }
+        Span<byte> mark = stackalloc byte[8];
+        switch (stream.ReadByte())
+        {
+            case SharedSpan.Inline:
+                stream.ReadExactly(into);
+                return;
+            case SharedSpan.InRing:
+                stream.ReadExactly(mark);
+                ring.Read(BinaryPrimitives.ReadInt64LittleEndian(mark), into);
+                return;
+            case -1:
+                throw new EndOfStreamException();
+            case var other:
+                throw Malformed($"a block marked {other}, neither inline (0) nor in shared memory (1)");
+        }
+    }
 }

@@ -45,8 +45,41 @@ public sealed class ArrayVectorWriter(int size) : VectorWriter
 /// <summary>
 /// Writes into a stream (the vector channel's connection, buffered): header fields gather in the
 /// stream's buffer, and a vector goes from the float array to the socket without a copy of its own.
+/// With a <paramref name="ring"/> (both ends on one host), every block of at least
+/// <see cref="SharedSpan.MinBytes"/> is marked: <see cref="SharedSpan.InRing"/> and its position when
+/// it went into the ring, <see cref="SharedSpan.Inline"/> and the bytes when the ring had no room.
 /// </summary>
-public sealed class StreamVectorWriter(Stream stream) : VectorWriter
+internal sealed class StreamVectorWriter(Stream stream, Channel.SharedRing? ring = null) : VectorWriter
 {
-    protected override void Put(ReadOnlySpan<byte> bytes) => stream.Write(bytes);
+    /// <summary>How many bytes went through the ring rather than the stream.</summary>
+    public long Shared { get; private set; }
+
+    protected override void Put(ReadOnlySpan<byte> bytes)
+    {
+        if (ring is null || bytes.Length < SharedSpan.MinBytes)
+        {
+            stream.Write(bytes);
+            return;
+        }
+        long at = ring.TryWrite(bytes);
+        Span<byte> mark = stackalloc byte[9];
+        mark[0] = at < 0 ? SharedSpan.Inline : SharedSpan.InRing;
+        if (at < 0)
+        {
+            stream.Write(mark[..1]);
+            stream.Write(bytes);
+            return;
+        }
+        BinaryPrimitives.WriteInt64LittleEndian(mark[1..], at);
+        stream.Write(mark);
+        Shared += bytes.Length;
+    }
+}
+
+/// <summary>How a vector channel marks a large block when its ends share memory.</summary>
+internal static class SharedSpan
+{
+    /// <summary>Smaller blocks (fields, sample ids) always travel inline, unmarked.</summary>
+    public const int MinBytes = 16 * 1024;
+    public const byte Inline = 0, InRing = 1;
 }
