@@ -210,6 +210,9 @@ if per:
     print(f"bytes on the wire per step per worker process (TCP payload, whole run incl. joining and gossip / updates / {remote}): "
           f"ps → worker {s:,.0f}, worker → ps {rcv:,.0f}; minimum 4 × {P:,} = {vector:,} each way "
           f"({s / vector:.4f}× and {rcv / vector:.4f}×)")
+    if max(s, rcv) < vector / 2:
+        print("  the vectors went through shared memory (worker processes on the ps's host, docs/cluster.md); "
+              "TCP carried the rest of each frame. --env DISTNET_SHARED_MEMORY=off sends them over TCP, as between hosts")
 PY
   echo
 fi
