@@ -35,6 +35,8 @@ public sealed record NodeSettings
     public TimeSpan WorkerPoll { get; init; } = TimeSpan.FromMilliseconds(2);
     /// <summary>Vectors between the ps and a worker on its host go through shared memory (docs/cluster.md, "Shared memory on one host").</summary>
     public bool SharedMemory { get; init; } = true;
+    /// <summary>Worker k and the ps's reader of it on core k mod the cores, on one host (docs/cluster.md, "Shared memory on one host").</summary>
+    public bool PairCores { get; init; }
     public string TlsCert { get; init; } = "";
     public string TlsKey { get; init; } = "";
 
@@ -59,6 +61,7 @@ public sealed record NodeSettings
             FirstLayerFactors = ChannelSettings.ParseFirstLayerFactors(node.GetString("vector-channel.first-layer-factors", "auto"), "distnet.node.vector-channel.first-layer-factors"),
             WorkerPoll = node.GetTimeSpan("vector-channel.worker-poll", TimeSpan.FromMilliseconds(2)),
             SharedMemory = node.GetBoolean("vector-channel.shared-memory", true),
+            PairCores = node.GetBoolean("vector-channel.pair-cores", false),
             TlsCert = node.GetString("tls.cert", ""),
             TlsKey = node.GetString("tls.key", ""),
         };
@@ -86,6 +89,7 @@ public sealed record NodeSettings
             FirstLayerFactors = Env("DISTNET_FIRST_LAYER_FACTORS") is { } factors ? ChannelSettings.ParseFirstLayerFactors(factors, "DISTNET_FIRST_LAYER_FACTORS") : s.FirstLayerFactors,
             WorkerPoll = Env("DISTNET_WORKER_POLL") is { } poll ? TimeSpan.FromMilliseconds(ParseInt(poll, "DISTNET_WORKER_POLL")) : s.WorkerPoll,
             SharedMemory = Env("DISTNET_SHARED_MEMORY") is { } shared ? ParseSwitch(shared, "DISTNET_SHARED_MEMORY") : s.SharedMemory,
+            PairCores = Env("DISTNET_PAIR_CORES") is { } pair ? ParseSwitch(pair, "DISTNET_PAIR_CORES") : s.PairCores,
             TlsCert = Env("DISTNET_TLS_CERT") ?? s.TlsCert,
             TlsKey = Env("DISTNET_TLS_KEY") ?? s.TlsKey,
         };
@@ -139,7 +143,7 @@ public sealed record NodeSettings
               ps-workers = {{PsWorkers}}
               min-workers = {{MinWorkers}}
               ps-wait = {{(long)PsWait.TotalSeconds}}s
-              vector-channel { enabled = {{(VectorChannel ? "on" : "off")}}, port = {{VectorPort}}, first-layer-factors = {{FirstLayerFactors.ToString().ToLowerInvariant()}}, worker-poll = {{(long)WorkerPoll.TotalMilliseconds}}ms, shared-memory = {{(SharedMemory ? "on" : "off")}} }
+              vector-channel { enabled = {{(VectorChannel ? "on" : "off")}}, port = {{VectorPort}}, first-layer-factors = {{FirstLayerFactors.ToString().ToLowerInvariant()}}, worker-poll = {{(long)WorkerPoll.TotalMilliseconds}}ms, shared-memory = {{(SharedMemory ? "on" : "off")}}, pair-cores = {{(PairCores ? "on" : "off")}} }
               tls { cert = {{Quote(TlsCert)}}, key = {{Quote(TlsKey)}} }
             }
             akka.remote.dot-netty.tcp {

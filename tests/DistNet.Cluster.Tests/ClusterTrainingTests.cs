@@ -10,7 +10,8 @@ public partial class ClusterTrainingTests
         ["--epochs", epochs.ToString(), "--hidden", "16", "--model-out", modelOut, "--task-timeout", "2"];
 
     /// <param name="vectorChannel">
-    /// on: vectors on the vector channel (the default), through shared memory as the workers are on the ps's host;
+    /// on: vectors on the vector channel (the default), through shared memory as the workers are on the ps's host,
+    /// and with cores paired (--pair-cores on);
     /// on, over TCP: the same with --shared-memory off; off: through Akka.Remote.
     /// </param>
     [Theory]
@@ -25,10 +26,10 @@ public partial class ClusterTrainingTests
         string seed = $"akka.tcp://distnet@127.0.0.1:{port}";
         using var ps = new NodeProcess("ps", ["node", "--role", "ps", "--port", port.ToString(), "--min-workers", "2", .. Job(dir.File("cluster.json"), 3),
             "--metrics-out", dir.File("metrics.jsonl"), "--trace-out", dir.File("trace.json"), "--vector-channel", vectorChannel == "off" ? "off" : "on",
-            "--shared-memory", shared ? "on" : "off"]);
+            "--shared-memory", shared ? "on" : "off", "--pair-cores", shared ? "on" : "off"]);
         ps.WaitFor("waiting for 2 workers", Patience);
-        using var w1 = new NodeProcess("worker 1", "node", "--seed-nodes", seed);
-        using var w2 = new NodeProcess("worker 2", "node", "--seed-nodes", seed);
+        using var w1 = new NodeProcess("worker 1", "node", "--seed-nodes", seed, "--pair-cores", shared ? "on" : "off");
+        using var w2 = new NodeProcess("worker 2", "node", "--seed-nodes", seed, "--pair-cores", shared ? "on" : "off");
         Assert.Equal(0, ps.WaitForExit(Patience));
         Assert.Contains("exactly once in each of 3 epochs", ps.Output);
         Assert.Equal(0, w1.WaitForExit(Patience));

@@ -34,7 +34,7 @@ public class NodeSettingsTests
             ["DISTNET_ROLE"] = "ps", ["DISTNET_HOST"] = "0.0.0.0", ["DISTNET_PORT"] = "4053",
             ["DISTNET_SEED_NODES"] = "a:1, b:2", ["DISTNET_WORKERS_PER_NODE"] = "3", ["DISTNET_MIN_WORKERS"] = "5",
             ["DISTNET_PS_WAIT"] = "7", ["DISTNET_VECTOR_CHANNEL"] = "off", ["DISTNET_VECTOR_PORT"] = "4054", ["DISTNET_PS_WORKERS"] = "2",
-            ["DISTNET_FIRST_LAYER_FACTORS"] = "on", ["DISTNET_WORKER_POLL"] = "0", ["DISTNET_SHARED_MEMORY"] = "off",
+            ["DISTNET_FIRST_LAYER_FACTORS"] = "on", ["DISTNET_WORKER_POLL"] = "0", ["DISTNET_SHARED_MEMORY"] = "off", ["DISTNET_PAIR_CORES"] = "on",
         };
         var s = NodeSettings.FromEnvironment(NodeConfig.Reference, name => env.GetValueOrDefault(name));
         Assert.Equal((NodeRole.Ps, "0.0.0.0", 4053, 3, 5), (s.Role, s.Host, s.Port, s.WorkersPerNode, s.MinWorkers));
@@ -51,13 +51,14 @@ public class NodeSettingsTests
         Assert.Equal(FirstLayerFactors.On, ChannelSettings.FromConfig(config).FirstLayerFactors);
         Assert.Equal(TimeSpan.Zero, ChannelSettings.FromConfig(config).WorkerPoll);
         Assert.False(ChannelSettings.FromConfig(config).SharedMemory);
+        Assert.True(ChannelSettings.FromConfig(config).PairCores);
     }
 
     [Fact]
     public void Shared_memory_is_on_by_default_with_a_ring_of_four_mebibytes_and_a_ring_size_out_of_range_is_named()
     {
         var channel = ChannelSettings.FromConfig(new NodeSettings().ToConfig(NodeConfig.Reference));
-        Assert.Equal((true, 4L << 20), (channel.SharedMemory, channel.SharedRingBytes));
+        Assert.Equal((true, 4L << 20, false), (channel.SharedMemory, channel.SharedRingBytes, channel.PairCores));
         var bigger = Akka.Configuration.ConfigurationFactory.ParseString("distnet.node.vector-channel.shared-memory-ring = 16MiB").WithFallback(NodeConfig.Reference);
         Assert.Equal(16L << 20, ChannelSettings.FromConfig(bigger).SharedRingBytes);
         var tiny = Akka.Configuration.ConfigurationFactory.ParseString("distnet.node.vector-channel.shared-memory-ring = 1KiB").WithFallback(NodeConfig.Reference);
@@ -94,6 +95,7 @@ public class NodeSettingsTests
     [InlineData("DISTNET_FIRST_LAYER_FACTORS", "sometimes", "DISTNET_FIRST_LAYER_FACTORS='sometimes' is not auto, on or off")]
     [InlineData("DISTNET_WORKER_POLL", "2ms", "DISTNET_WORKER_POLL")]
     [InlineData("DISTNET_SHARED_MEMORY", "auto", "DISTNET_SHARED_MEMORY='auto' is not on or off")]
+    [InlineData("DISTNET_PAIR_CORES", "2", "DISTNET_PAIR_CORES='2' is not on or off")]
     public void Bad_environment_values_are_named(string name, string value, string expected)
     {
         var e = Assert.Throws<ArgumentException>(() => NodeSettings.FromEnvironment(NodeConfig.Reference, n => n == name ? value : null));

@@ -109,6 +109,26 @@ public sealed class VectorChannelTests
     }
 
     /// <summary>
+    /// With cores paired, a channel's reader runs on the core it was given, as the operating system sees
+    /// it (the last core, so that it is not where the thread would have started anyway).
+    /// </summary>
+    [Fact]
+    public async Task A_reader_given_a_core_runs_only_on_that_core()
+    {
+        using var listening = new Listening(Plain);
+        var accepting = listening.AcceptOne(Plain);
+        using var worker = ChannelConnection.Connect(listening.Endpoint, new ChannelHello(1, "w"), Plain);
+        using var server = (await accepting).Connection;
+        int core = Environment.ProcessorCount - 1;
+        var allowed = new TaskCompletionSource<string>();
+        worker.StartReading(_ => allowed.TrySetResult(File.ReadAllLines("/proc/thread-self/status").Single(l => l.StartsWith("Cpus_allowed_list:"))),
+            _ => { }, core: core);
+        server.Send(new RegisterWorker(1));
+        Assert.Equal($"Cpus_allowed_list:\t{core}", await allowed.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(core, worker.ReaderCore);
+    }
+
+    /// <summary>
     /// A ring with no room for the next vector (its reader has not caught up) sends that vector over
     /// the socket instead, and the ring's bytes, read in order, come out exactly, across its end too.
     /// </summary>

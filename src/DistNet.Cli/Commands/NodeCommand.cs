@@ -31,13 +31,14 @@ public static class NodeCommand
         var firstLayerFactors = new Option<string?>("--first-layer-factors") { Description = "ps: workers may send the first layer's weight gradient as factors (δ₁ and sample ids) when fewer numbers, rebuilt here with the same bits: auto = workers on other hosts, on, off [DISTNET_FIRST_LAYER_FACTORS; default auto]" };
         var workerPoll = new Option<int?>("--worker-poll") { Description = "worker: milliseconds a worker's channel polls for its next task before it sleeps in the kernel, 0 = never polls (a sleeping virtual CPU can be slow to wake) [DISTNET_WORKER_POLL; default 2]" };
         var sharedMemory = new Option<string?>("--shared-memory") { Description = "on = a worker on the ps's host gets and sends its vectors through a ring in /dev/shm, off = always through TCP [DISTNET_SHARED_MEMORY; default on]" };
+        var pairCores = new Option<string?>("--pair-cores") { Description = "on = worker k's channel thread and the ps's reader of it stay on core k mod the cores, for workers on the ps's host; for a host given to the job [DISTNET_PAIR_CORES; default off]" };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate: with --tls-key, TLS with mutual authentication between nodes [DISTNET_TLS_CERT]" };
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key [DISTNET_TLS_KEY]" };
         var printConfig = new Option<bool>("--print-config") { Description = "Print the effective configuration and exit" };
 
         var command = new Command("node", "Run a cluster node: the parameter server (--role ps, with the training options) or a worker")
         {
-            role, host, port, publicHost, seeds, perNode, psWorkers, minWorkers, psWait, vectorChannel, vectorPort, firstLayerFactors, workerPoll, sharedMemory, tlsCert, tlsKey, printConfig,
+            role, host, port, publicHost, seeds, perNode, psWorkers, minWorkers, psWait, vectorChannel, vectorPort, firstLayerFactors, workerPoll, sharedMemory, pairCores, tlsCert, tlsKey, printConfig,
         };
         foreach (var option in training.All) command.Add(option);
 
@@ -63,6 +64,7 @@ public static class NodeCommand
                     FirstLayerFactors = parse.GetValue(firstLayerFactors) is { } f ? ChannelSettings.ParseFirstLayerFactors(f, "--first-layer-factors") : env.FirstLayerFactors,
                     WorkerPoll = parse.GetValue(workerPoll) is { } ms ? TimeSpan.FromMilliseconds(ms) : env.WorkerPoll,
                     SharedMemory = parse.GetValue(sharedMemory) is { } sm ? NodeSettings.ParseSwitch(sm, "--shared-memory") : env.SharedMemory,
+                    PairCores = parse.GetValue(pairCores) is { } pc ? NodeSettings.ParseSwitch(pc, "--pair-cores") : env.PairCores,
                     TlsCert = parse.GetValue(tlsCert) ?? env.TlsCert,
                     TlsKey = parse.GetValue(tlsKey) ?? env.TlsKey,
                 };

@@ -82,6 +82,9 @@ public sealed class ChannelConnection : IDisposable
     /// <summary>For tests: bytes this end sent through shared memory.</summary>
     internal long SharedBytesSent { get; private set; }
 
+    /// <summary>The core the reading thread was kept on, −1 for none (or not yet started).</summary>
+    internal int ReaderCore { get; private set; } = -1;
+
     /// <summary>For tests: the file the ps offered (deleted once the worker answered), null when it offered none.</summary>
     internal string? OfferedFile { get; private set; }
 
@@ -188,7 +191,8 @@ public sealed class ChannelConnection : IDisposable
     /// before blocking in the kernel: on a VM, a thread that sleeps may wait for its virtual CPU to
     /// wake. (Bytes of the next frame already buffered here are read after the poll has run out.)
     /// </param>
-    public void StartReading(Action<object> onMessage, Action<string> onClosed, TimeSpan poll = default)
+    /// <param name="core">A core to keep the reading thread on (<see cref="CorePairing"/>), or −1.</param>
+    public void StartReading(Action<object> onMessage, Action<string> onClosed, TimeSpan poll = default, int core = -1)
     {
         long pollTicks = (long)(poll.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         bool held = HoldShared();
@@ -200,6 +204,7 @@ public sealed class ChannelConnection : IDisposable
                 onClosed("closed");
                 return;
             }
+            if (core >= 0) ReaderCore = CorePairing.PinThisThread(core) ? core : -1;
             try
             {
                 while (true)

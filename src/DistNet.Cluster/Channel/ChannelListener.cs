@@ -51,7 +51,7 @@ public sealed class ChannelListener : ReceiveActor
             if (factors) _log.Info("worker {0} ({1}) may send first-layer gradients as factors", accepted.Hello.WorkerId, accepted.Connection.Peer);
             if (accepted.Connection.SharesMemory)
                 _notice?.Invoke($"worker {accepted.Hello.WorkerId} is on this host: its vectors go through shared memory (--shared-memory off: TCP)");
-            var link = Context.ActorOf(WorkerLink.Props(accepted.Connection, accepted.Hello, _server, factors ? _firstLayer!() : null),
+            var link = Context.ActorOf(WorkerLink.Props(accepted.Connection, accepted.Hello, _server, factors ? _firstLayer!() : null, _settings.PairCores),
                 ActorPath.IsValidPathElement($"worker-{accepted.Hello.WorkerId}@{node}") ? $"worker-{accepted.Hello.WorkerId}@{node}" : $"worker-{accepted.Hello.WorkerId}-{++_unnamed}");
             Context.Watch(link);
             _linkNodes[link] = accepted.Hello.NodeAddress;

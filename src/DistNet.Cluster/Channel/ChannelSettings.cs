@@ -17,7 +17,8 @@ public sealed record ChannelSettings(
     FirstLayerFactors FirstLayerFactors = FirstLayerFactors.Auto,
     TimeSpan WorkerPoll = default,
     bool SharedMemory = true,
-    long SharedRingBytes = 4 << 20)
+    long SharedRingBytes = 4 << 20,
+    bool PairCores = false)
 {
     public static FirstLayerFactors ParseFirstLayerFactors(string text, string name) => text.ToLowerInvariant() switch
     {
@@ -42,7 +43,8 @@ public sealed record ChannelSettings(
             ParseFirstLayerFactors(channel.GetString("first-layer-factors", "auto"), "distnet.node.vector-channel.first-layer-factors"),
             channel.GetTimeSpan("worker-poll", TimeSpan.FromMilliseconds(2)),
             channel.GetBoolean("shared-memory", true),
-            RingBytes(channel.GetByteSize("shared-memory-ring") ?? 4 << 20));
+            RingBytes(channel.GetByteSize("shared-memory-ring") ?? 4 << 20),
+            channel.GetBoolean("pair-cores", false));
     }
 
     private static long RingBytes(long bytes) => bytes is >= 64 << 10 and <= 1L << 30

@@ -72,7 +72,8 @@ public sealed class ServerLink : ReceiveActor
         }
         var worker = Context.ActorOf(Worker.Props(_hello.WorkerId, Self, _job).WithDispatcher(Context.Props.Dispatcher), $"worker-{_hello.WorkerId}");
         var self = Self;
-        _connection.StartReading(message => worker.Tell(message, self), reason => self.Tell(new ChannelClosed(reason)), _settings.WorkerPoll);
+        _connection.StartReading(message => worker.Tell(message, self), reason => self.Tell(new ChannelClosed(reason)), _settings.WorkerPoll,
+            _settings.PairCores && _connection.SharesMemory ? CorePairing.CoreOf(_hello.WorkerId) : -1);
     }
 
     protected override void PostStop() => _connection?.Dispose();

@@ -22,11 +22,13 @@ public sealed class WorkerLink : ReceiveActor
     private readonly IActorRef _server;
     private readonly ChannelHello _hello;
     private readonly FirstLayerGradient? _firstLayer;
+    private readonly bool _pairCores;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public WorkerLink(ChannelConnection connection, ChannelHello hello, IActorRef server, FirstLayerGradient? firstLayer)
+    /// <param name="pairCores">Read this worker's answers on its core, when it is on this host (<see cref="CorePairing"/>).</param>
+    public WorkerLink(ChannelConnection connection, ChannelHello hello, IActorRef server, FirstLayerGradient? firstLayer, bool pairCores)
     {
-        (_connection, _hello, _server, _firstLayer) = (connection, hello, server, firstLayer);
+        (_connection, _hello, _server, _firstLayer, _pairCores) = (connection, hello, server, firstLayer, pairCores);
         Receive<ChannelClosed>(closed =>
         {
             _log.Warning("vector channel of worker {0} ({1}) ended: {2}", _hello.WorkerId, _connection.Peer, closed.Reason);
@@ -44,13 +46,14 @@ public sealed class WorkerLink : ReceiveActor
         });
     }
 
-    public static Props Props(ChannelConnection connection, ChannelHello hello, IActorRef server, FirstLayerGradient? firstLayer = null) =>
-        Akka.Actor.Props.Create(() => new WorkerLink(connection, hello, server, firstLayer));
+    public static Props Props(ChannelConnection connection, ChannelHello hello, IActorRef server, FirstLayerGradient? firstLayer = null, bool pairCores = false) =>
+        Akka.Actor.Props.Create(() => new WorkerLink(connection, hello, server, firstLayer, pairCores));
 
     protected override void PreStart()
     {
         var (self, server, firstLayer) = (Self, _server, _firstLayer);
-        _connection.StartReading(message => server.Tell(Rebuild(message, firstLayer), self), reason => self.Tell(new ChannelClosed(reason)));
+        _connection.StartReading(message => server.Tell(Rebuild(message, firstLayer), self), reason => self.Tell(new ChannelClosed(reason)), default,
+            _pairCores && _connection.SharesMemory ? CorePairing.CoreOf(_hello.WorkerId) : -1);
     }
 
     /// <summary>
