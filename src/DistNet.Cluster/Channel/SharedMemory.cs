@@ -33,11 +33,9 @@ internal sealed unsafe class SharedMemory : IDisposable
     /// <summary>worker → ps.</summary>
     public SharedRing ToServer { get; }
 
-    public long RingBytes { get; }
-
     private SharedMemory(MemoryMappedFile file, long ringBytes)
     {
-        (_file, RingBytes) = (file, ringBytes);
+        _file = file;
         _view = file.CreateViewAccessor(0, Header + 2 * ringBytes);
         byte* p = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
@@ -122,8 +120,6 @@ internal sealed unsafe class SharedRing(long* head, byte* data, long capacity)
 {
     private long _written;   // the writer's position
     private long _read;      // the reader's position (published through head)
-
-    public long Capacity => capacity;
 
     /// <summary>Copies <paramref name="bytes"/> in if they fit beside what the reader has not taken yet.</summary>
     /// <returns>The position to name in the frame, or −1 when there is no room (the bytes then travel inline).</returns>

@@ -111,15 +111,15 @@ internal sealed class StreamVectorReader(Stream stream, long length, string mani
             stream.ReadExactly(into);
             return;
         }
-        Span<byte> mark = stackalloc byte[8];
         switch (stream.ReadByte())
         {
             case SharedSpan.Inline:
                 stream.ReadExactly(into);
                 return;
             case SharedSpan.InRing:
-                stream.ReadExactly(mark);
-                ring.Read(BinaryPrimitives.ReadInt64LittleEndian(mark), into);
+                Span<byte> position = stackalloc byte[8];
+                stream.ReadExactly(position);
+                ring.Read(BinaryPrimitives.ReadInt64LittleEndian(position), into);
                 return;
             case -1:
                 throw new EndOfStreamException();

@@ -62,14 +62,14 @@ internal sealed class StreamVectorWriter(Stream stream, Channel.SharedRing? ring
             return;
         }
         long at = ring.TryWrite(bytes);
-        Span<byte> mark = stackalloc byte[9];
-        mark[0] = at < 0 ? SharedSpan.Inline : SharedSpan.InRing;
         if (at < 0)
         {
-            stream.Write(mark[..1]);
+            stream.WriteByte(SharedSpan.Inline);
             stream.Write(bytes);
             return;
         }
+        Span<byte> mark = stackalloc byte[9];
+        mark[0] = SharedSpan.InRing;
         BinaryPrimitives.WriteInt64LittleEndian(mark[1..], at);
         stream.Write(mark);
         Shared += bytes.Length;
