@@ -343,7 +343,7 @@ public sealed class ChannelConnection : IDisposable
         var name = new byte[nameLength];
         _in.ReadExactly(name);
         long ringBytes = new StreamVectorReader(_in, 8, "offer").Long();
-        if (ringBytes is < SharedSpan.MinBytes or > 1L << 30) throw new ChannelException($"a shared-memory offer of {ringBytes} bytes");
+        if (ringBytes is < SharedMemory.MinRingBytes or > SharedMemory.MaxRingBytes) throw new ChannelException($"a shared-memory offer of {ringBytes} bytes");
         var nonce = new byte[SharedMemory.NonceBytes];
         _in.ReadExactly(nonce);
         var shared = allowed ? SharedMemory.Open(Encoding.ASCII.GetString(name), ringBytes, nonce) : null;

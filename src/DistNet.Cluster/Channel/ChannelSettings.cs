@@ -47,7 +47,7 @@ public sealed record ChannelSettings(
             channel.GetBoolean("pair-cores", false));
     }
 
-    private static long RingBytes(long bytes) => bytes is >= 64 << 10 and <= 1L << 30
+    private static long RingBytes(long bytes) => bytes is >= Channel.SharedMemory.MinRingBytes and <= Channel.SharedMemory.MaxRingBytes
         ? bytes
         : throw new ArgumentException($"distnet.node.vector-channel.shared-memory-ring = {bytes} bytes is not between 64KiB and 1GiB");
 }

@@ -12,8 +12,12 @@ namespace DistNet.Cluster.Channel;
 /// </summary>
 internal static partial class CorePairing
 {
-    /// <summary>The core worker <paramref name="workerId"/>'s threads share.</summary>
-    public static int CoreOf(int workerId) => workerId % Environment.ProcessorCount;
+    /// <summary>
+    /// The core for a channel's reading thread of worker <paramref name="workerId"/>, at either end:
+    /// with pairing on and the worker on this host (it shares memory), core id mod the cores; −1 otherwise.
+    /// </summary>
+    public static int CoreFor(int workerId, bool pairCores, ChannelConnection connection) =>
+        pairCores && connection.SharesMemory ? workerId % Environment.ProcessorCount : -1;
 
     /// <summary>Keeps the calling thread on <paramref name="core"/>; false where that cannot be done (not Linux, or refused).</summary>
     public static bool PinThisThread(int core)

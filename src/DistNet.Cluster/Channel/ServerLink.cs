@@ -73,7 +73,7 @@ public sealed class ServerLink : ReceiveActor
         var worker = Context.ActorOf(Worker.Props(_hello.WorkerId, Self, _job).WithDispatcher(Context.Props.Dispatcher), $"worker-{_hello.WorkerId}");
         var self = Self;
         _connection.StartReading(message => worker.Tell(message, self), reason => self.Tell(new ChannelClosed(reason)), _settings.WorkerPoll,
-            _settings.PairCores && _connection.SharesMemory ? CorePairing.CoreOf(_hello.WorkerId) : -1);
+            CorePairing.CoreFor(_hello.WorkerId, _settings.PairCores, _connection));
     }
 
     protected override void PostStop() => _connection?.Dispose();

@@ -11,13 +11,15 @@ namespace DistNet.Cluster.Channel;
 /// </summary>
 /// <remarks>
 /// The file is 0600 and is deleted as soon as the worker has mapped it (or declined), so nothing is
-/// left behind if a process dies; the mapping lives on until both ends close. A worker proves it
-/// mapped the same file by echoing a random nonce the ps wrote into it: an address that merely looks
-/// local (another container, another /dev/shm) fails the check and the channel stays on TCP.
+/// left behind if a process dies; the mapping lives on until both ends close. A worker uses the file
+/// only if it finds in it the random nonce the ps offered over the socket: an address that merely
+/// looks local (another container, another /dev/shm) fails the check and the channel stays on TCP.
 /// </remarks>
 internal sealed unsafe class SharedMemory : IDisposable
 {
     public const int NonceBytes = 16;
+    /// <summary>The sizes a ring may have, whether set here or offered by a ps.</summary>
+    public const long MinRingBytes = 64 << 10, MaxRingBytes = 1L << 30;
     private const string Folder = "/dev/shm";
     // The header: the nonce, then each ring's read position on a cache line of its own.
     private const long NonceAt = 0, HeadAt0 = 64, HeadAt1 = 128, Header = 4096;
@@ -33,16 +35,19 @@ internal sealed unsafe class SharedMemory : IDisposable
     /// <summary>worker → ps.</summary>
     public SharedRing ToServer { get; }
 
-    private SharedMemory(MemoryMappedFile file, long ringBytes)
+    /// <summary>Maps <paramref name="file"/> (which it then owns) as two rings of <paramref name="ringBytes"/>.</summary>
+    private SharedMemory(FileStream file, long ringBytes)
     {
-        _file = file;
-        _view = file.CreateViewAccessor(0, Header + 2 * ringBytes);
+        _file = MemoryMappedFile.CreateFromFile(file, null, 0, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
+        _view = _file.CreateViewAccessor(0, FileBytes(ringBytes));
         byte* p = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
         _base = p + _view.PointerOffset;
         ToWorker = new SharedRing((long*)(_base + HeadAt0), _base + Header, ringBytes);
         ToServer = new SharedRing((long*)(_base + HeadAt1), _base + Header + ringBytes, ringBytes);
     }
+
+    private static long FileBytes(long ringBytes) => Header + 2 * ringBytes;
 
     /// <summary>Whether this host has a /dev/shm to share memory through.</summary>
     public static bool Available => OperatingSystem.IsLinux() && Directory.Exists(Folder);
@@ -59,12 +64,12 @@ internal sealed unsafe class SharedMemory : IDisposable
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             // Reserved now (fallocate), or an IOException now: a tmpfs page that cannot be had when
             // first written would kill the process with SIGBUS (a container's /dev/shm is often 64 MB).
-            PreallocationSize = Header + 2 * ringBytes,
+            PreallocationSize = FileBytes(ringBytes),
         });
         try
         {
-            stream.SetLength(Header + 2 * ringBytes);
-            var shared = new SharedMemory(MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false), ringBytes);
+            stream.SetLength(FileBytes(ringBytes));
+            var shared = new SharedMemory(stream, ringBytes);
             nonce = RandomNumberGenerator.GetBytes(NonceBytes);
             nonce.CopyTo(new Span<byte>(shared._base + NonceAt, NonceBytes));
             return shared;
@@ -90,8 +95,8 @@ internal sealed unsafe class SharedMemory : IDisposable
         try
         {
             var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-            if (stream.Length != Header + 2 * ringBytes) { stream.Dispose(); return null; }
-            shared = new SharedMemory(MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false), ringBytes);
+            if (stream.Length != FileBytes(ringBytes)) { stream.Dispose(); return null; }
+            shared = new SharedMemory(stream, ringBytes);
             if (new ReadOnlySpan<byte>(shared._base + NonceAt, NonceBytes).SequenceEqual(nonce)) return shared;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }

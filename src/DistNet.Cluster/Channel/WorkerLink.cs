@@ -53,7 +53,7 @@ public sealed class WorkerLink : ReceiveActor
     {
         var (self, server, firstLayer) = (Self, _server, _firstLayer);
         _connection.StartReading(message => server.Tell(Rebuild(message, firstLayer), self), reason => self.Tell(new ChannelClosed(reason)), default,
-            _pairCores && _connection.SharesMemory ? CorePairing.CoreOf(_hello.WorkerId) : -1);
+            CorePairing.CoreFor(_hello.WorkerId, _pairCores, _connection));
     }
 
     /// <summary>
