@@ -55,11 +55,11 @@ public sealed partial class ParameterServer : ReceiveActor
     /// <summary>A task out with a worker; <paramref name="SentAt"/> is the Stopwatch timestamp of its sending.</summary>
     private sealed record Outstanding(IActorRef Worker, int WorkerId, object Work, long SentAt);
 
-    // Task timeouts: one .NET timer, armed for the earliest deadline of the outstanding tasks. Not an
+    // Task timeouts: one watchdog, armed for the earliest deadline of the outstanding tasks. Not an
     // Akka timer per task: while any Akka timer is pending, Akka's scheduler wakes the thread pool every
     // 10 ms (plus the pool's spinning after each wake-up), which took ~5 % of a core and, on 2 cores,
-    // slowed the worker computing next to it by 2–3 % (issue 3).
-    private Timer? _watchdog;
+    // slowed the worker computing next to it by 2–3 % (issue 3). Nor a .NET timer: see Watchdog.
+    private Watchdog? _watchdog;
     private long _watchdogDue; // the Stopwatch timestamp it is armed for; 0 when disarmed
 
     public ParameterServer(ServerSetup setup)
@@ -172,9 +172,9 @@ public sealed partial class ParameterServer : ReceiveActor
     {
         if (_watchdogDue != 0 && _watchdogDue <= deadline) return;
         _watchdogDue = deadline;
-        _watchdog ??= new Timer(static self => ((IActorRef)self!).Tell(CheckTimeouts.Instance), Self, Timeout.Infinite, Timeout.Infinite);
-        // At least a millisecond: the .NET timer may fire a little before the Stopwatch deadline.
-        _watchdog.Change(Math.Max(1, (long)Math.Ceiling(Clock.Ns(Clock.Now, deadline) / 1e6)), Timeout.Infinite);
+        var self = Self;
+        _watchdog ??= new Watchdog(() => self.Tell(CheckTimeouts.Instance), "distnet task watchdog");
+        _watchdog.Arm(deadline);
     }
 
     protected override void PostStop() => _watchdog?.Dispose();

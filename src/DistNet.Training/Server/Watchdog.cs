@@ -1,0 +1,70 @@
+using DistNet.Training.Telemetry;
+
+namespace DistNet.Training.Server;
+
+/// <summary>
+/// A one-shot timer with a thread of its own, armed again for each new deadline: the parameter
+/// server's task timeouts. A <see cref="Timer"/> runs its callback on the thread pool, so a pool
+/// that is blocked or short of threads delays a timeout for as long as it stays so (a test that
+/// blocked the pool saw a worker stall 800 ms with a 100 ms timeout and nothing time out); Akka's
+/// scheduler, the other choice, wakes the pool every 10 ms while anything is pending
+/// (docs/benchmarks.md, "After the watchdog timer"). This thread sleeps until the deadline.
+/// </summary>
+internal sealed class Watchdog : IDisposable
+{
+    private const long Disarmed = long.MaxValue;
+    private readonly Action _fire;
+    private readonly object _gate = new();
+    private long _due = Disarmed; // a Clock timestamp
+    private bool _disposed;
+
+    /// <param name="fire">Called on the watchdog's thread at the deadline: it should only hand over (an actor's Tell).</param>
+    public Watchdog(Action fire, string name)
+    {
+        _fire = fire;
+        new Thread(Run) { IsBackground = true, Name = name }.Start();
+    }
+
+    /// <summary>Fires once at <paramref name="deadline"/>, a <see cref="Clock"/> timestamp, in place of any deadline set before.</summary>
+    public void Arm(long deadline)
+    {
+        lock (_gate)
+        {
+            _due = deadline;
+            Monitor.Pulse(_gate);
+        }
+    }
+
+    private void Run()
+    {
+        lock (_gate)
+        {
+            while (!_disposed)
+            {
+                if (_due == Disarmed)
+                {
+                    Monitor.Wait(_gate);
+                    continue;
+                }
+                long ns = Clock.Ns(Clock.Now, _due);
+                if (ns > 0)
+                {
+                    // Rounded up: woken a little early, it would only wait again.
+                    Monitor.Wait(_gate, TimeSpan.FromMilliseconds(Math.Ceiling(ns / 1e6)));
+                    continue;
+                }
+                _due = Disarmed;
+                _fire();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            Monitor.Pulse(_gate);
+        }
+    }
+}
