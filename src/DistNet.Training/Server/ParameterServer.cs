@@ -60,7 +60,6 @@ public sealed partial class ParameterServer : ReceiveActor
     // 10 ms (plus the pool's spinning after each wake-up), which took ~5 % of a core and, on 2 cores,
     // slowed the worker computing next to it by 2–3 % (issue 3). Nor a .NET timer: see Watchdog.
     private Watchdog? _watchdog;
-    private long _watchdogDue; // the Stopwatch timestamp it is armed for; 0 when disarmed
 
     public ParameterServer(ServerSetup setup)
     {
@@ -159,7 +158,6 @@ public sealed partial class ParameterServer : ReceiveActor
     /// <summary>Times out every task past its deadline, then waits for the next deadline, if any.</summary>
     private void OnCheckTimeouts()
     {
-        _watchdogDue = 0;
         long now = Clock.Now;
         foreach (var (taskId, task) in _outstanding.ToList())
             if (Deadline(task) <= now) OnTimeout(taskId); // may send new tasks, which arm the watchdog themselves
@@ -168,13 +166,12 @@ public sealed partial class ParameterServer : ReceiveActor
 
     private long Deadline(Outstanding task) => Clock.After(task.SentAt, (long)(_distributed.TaskTimeout.TotalMilliseconds * 1e6));
 
-    private void ArmWatchdog(long deadline)
+    private void ArmWatchdog(long deadline) => (_watchdog ??= NewWatchdog()).FireBy(deadline);
+
+    private Watchdog NewWatchdog()
     {
-        if (_watchdogDue != 0 && _watchdogDue <= deadline) return;
-        _watchdogDue = deadline;
         var self = Self;
-        _watchdog ??= new Watchdog(() => self.Tell(CheckTimeouts.Instance), "distnet task watchdog");
-        _watchdog.Arm(deadline);
+        return new Watchdog(() => self.Tell(CheckTimeouts.Instance), "distnet task watchdog");
     }
 
     protected override void PostStop() => _watchdog?.Dispose();

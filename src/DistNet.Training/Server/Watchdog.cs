@@ -3,12 +3,13 @@ using DistNet.Training.Telemetry;
 namespace DistNet.Training.Server;
 
 /// <summary>
-/// A one-shot timer with a thread of its own, armed again for each new deadline: the parameter
-/// server's task timeouts. A <see cref="Timer"/> runs its callback on the thread pool, so a pool
-/// that is blocked or short of threads delays a timeout for as long as it stays so (a test that
-/// blocked the pool saw a worker stall 800 ms with a 100 ms timeout and nothing time out); Akka's
-/// scheduler, the other choice, wakes the pool every 10 ms while anything is pending
-/// (docs/benchmarks.md, "After the watchdog timer"). This thread sleeps until the deadline.
+/// A timer with a thread of its own that fires once by the earliest deadline it was given, then
+/// waits for the next: the parameter server's task timeouts. A <see cref="Timer"/> runs its
+/// callback on the thread pool, so a pool that is blocked or short of threads delays a timeout for
+/// as long as it stays so (a test that blocked the pool saw a worker stall 800 ms with a 100 ms
+/// timeout and nothing time out); Akka's scheduler, the other choice, wakes the pool every 10 ms
+/// while anything is pending (docs/benchmarks.md, "After the watchdog timer"). This thread sleeps
+/// until the deadline.
 /// </summary>
 internal sealed class Watchdog : IDisposable
 {
@@ -25,11 +26,12 @@ internal sealed class Watchdog : IDisposable
         new Thread(Run) { IsBackground = true, Name = name }.Start();
     }
 
-    /// <summary>Fires once at <paramref name="deadline"/>, a <see cref="Clock"/> timestamp, in place of any deadline set before.</summary>
-    public void Arm(long deadline)
+    /// <summary>Fires at <paramref name="deadline"/> (a <see cref="Clock"/> timestamp) or earlier, if it is due to fire earlier anyway.</summary>
+    public void FireBy(long deadline)
     {
         lock (_gate)
         {
+            if (deadline >= _due) return;
             _due = deadline;
             Monitor.Pulse(_gate);
         }
