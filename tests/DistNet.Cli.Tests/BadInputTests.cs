@@ -37,6 +37,8 @@ public class BadInputTests
     [InlineData("--lr", "-1", "--lr")]
     [InlineData("--data", "mnist", "unknown data set 'mnist'")]
     [InlineData("--validation", "0.9", "0.9")]
+    [InlineData("--task-timeout", "0", "--task-timeout must be positive")]
+    [InlineData("--task-timeout", "1e15", "--task-timeout must be positive and at most 1e9 seconds")]
     public void Bad_option_values(string option, string value, string expected) =>
         AssertBadInput(CliRunner.Run("train", option, value, "--epochs", "1"), expected);
 

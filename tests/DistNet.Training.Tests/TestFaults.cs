@@ -28,3 +28,14 @@ public sealed class TestFaults : IWorkerFaults
         if (_tasks == CorruptOnTask && Interlocked.Exchange(ref _corrupted, 1) == 0) gradient[gradient.Length / 2] = float.NaN;
     }
 }
+
+/// <summary>Sleeps once, on the worker's <paramref name="task"/>-th task (counting from 1).</summary>
+public sealed class SlowOnce(int task, TimeSpan delay) : IWorkerFaults
+{
+    private int _tasks;
+
+    public void BeforeTask(int workerId, long taskId)
+    {
+        if (Interlocked.Increment(ref _tasks) == task) Thread.Sleep(delay);
+    }
+}

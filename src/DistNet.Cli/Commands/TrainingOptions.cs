@@ -47,6 +47,9 @@ public sealed class TrainingOptions
     public Option<int> BackupWorkers { get; } = CommonOptions.BackupWorkers();
     public Option<int> SyncEvery { get; } = CommonOptions.SyncEvery();
     public Option<double?> TaskTimeout { get; } = CommonOptions.TaskTimeout();
+
+    /// <summary>Seconds (~32 years: "never" in practice); a TimeSpan cannot hold 10^12.</summary>
+    private const double MaxTaskTimeout = 1e9;
     public Option<string?> Faults { get; } = CommonOptions.Faults();
     public Option<string[]> Fault { get; } = CommonOptions.Fault();
     public Option<string?> CheckpointDir { get; } = CommonOptions.CheckpointDir();
@@ -71,7 +74,7 @@ public sealed class TrainingOptions
     {
         var dataOptions = Model.BindData(parse);
         var trainer = Model.BindTrainer(parse);
-        CommonOptions.Require(parse.GetValue(TaskTimeout) is null or > 0, "--task-timeout must be positive");
+        CommonOptions.Require(parse.GetValue(TaskTimeout) is null or (> 0 and <= MaxTaskTimeout), $"--task-timeout must be positive and at most {MaxTaskTimeout:0e0} seconds");
         CommonOptions.Require(parse.GetValue(CheckpointEvery) >= 1, "--checkpoint-every must be at least 1");
         CommonOptions.Require(parse.GetValue(MetricsPort) is null or (>= 1 and <= 65535), "--metrics-port must be between 1 and 65535");
         var plan = LoadPlan(parse.GetValue(Faults), parse.GetValue(Fault) ?? [], trainer.Seed);

@@ -14,6 +14,7 @@ namespace DistNet.Training.Server;
 internal sealed class Watchdog : IDisposable
 {
     private const long Disarmed = long.MaxValue;
+    private const double MaxWaitMs = 24 * 3600 * 1000;
     private readonly Action _fire;
     private readonly object _gate = new();
     private long _due = Disarmed; // a Clock timestamp
@@ -51,8 +52,9 @@ internal sealed class Watchdog : IDisposable
                 long ns = Clock.Ns(Clock.Now, _due);
                 if (ns > 0)
                 {
-                    // Rounded up: woken a little early, it would only wait again.
-                    Monitor.Wait(_gate, TimeSpan.FromMilliseconds(Math.Ceiling(ns / 1e6)));
+                    // Rounded up: woken a little early, it would only wait again. At most a day at a
+                    // time: Monitor.Wait takes no more than int.MaxValue ms, and a timeout may be longer.
+                    Monitor.Wait(_gate, TimeSpan.FromMilliseconds(Math.Min(Math.Ceiling(ns / 1e6), MaxWaitMs)));
                     continue;
                 }
                 _due = Disarmed;

@@ -29,7 +29,7 @@ public class WatchdogTests
     }
 
     [Fact]
-    public void A_deadline_already_past_fires_at_once_and_a_disposed_watchdog_never()
+    public void A_past_deadline_fires_and_a_disposed_watchdog_never()
     {
         var fired = new BlockingCollection<long>();
         var watchdog = new Watchdog(() => fired.Add(Clock.Now), "test watchdog");
