@@ -10,4 +10,9 @@ public static class ExitCodes
 }
 
 /// <summary>A mistake in what the user asked for; reported as one line, exit code 2.</summary>
-public sealed class UsageException(string message) : Exception(message);
+public sealed class UsageException(string message) : Exception(message)
+{
+    /// <summary>A library's refusal of a value, said to the user without .NET's " (Parameter 'x')" suffix.</summary>
+    public static UsageException From(ArgumentException e) =>
+        new(e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message);
+}

@@ -43,6 +43,14 @@ public class BadInputTests
         AssertBadInput(CliRunner.Run("train", option, value, "--epochs", "1"), expected);
 
     [Fact]
+    public void A_refused_value_is_said_without_the_runtimes_parameter_suffix()
+    {
+        var run = CliRunner.Run("train", "--validation", "-0.1", "--epochs", "1");
+        AssertBadInput(run, "the validation fraction must be in [0, 1), got -0.1");
+        Assert.DoesNotContain("(Parameter", run.Error);
+    }
+
+    [Fact]
     public void Missing_csv_file() => AssertBadInput(CliRunner.Run("train", "--data", "csv:/no/such/file.csv"), "/no/such/file.csv");
 
     [Fact]

@@ -70,7 +70,7 @@ public static class NodeCommand
                 };
                 settings.Validate();
             }
-            catch (ArgumentException e) { throw new UsageException(e.Message); }
+            catch (ArgumentException e) { throw UsageException.From(e); }
 
             if (parse.GetValue(printConfig))
             {

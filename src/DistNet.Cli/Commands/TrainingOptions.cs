@@ -98,7 +98,7 @@ public sealed class TrainingOptions
         try { plan?.CheckWorkers(workers); }
         catch (FaultPlanException e) { throw new UsageException(e.Message); }
         try { LocalTraining.Validate(trainer, distributed); }
-        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        catch (ArgumentException e) { throw UsageException.From(e); }
 
         string spec = parse.GetValue(Data)!;
         var split = LoadSplit(spec, dataOptions);
@@ -151,7 +151,7 @@ public sealed class TrainingOptions
         }
         catch (ArgumentException e) when (e is not ArgumentNullException)
         {
-            throw new UsageException(e.Message);
+            throw UsageException.From(e);
         }
     }
 
