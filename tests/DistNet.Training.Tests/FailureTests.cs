@@ -14,7 +14,8 @@ public class FailureTests
             new DistributedSettings { Workers = 3 }).Model.Parameters;
     });
 
-    private static DistributedResult Run(Func<int, IWorkerFaults>? faults = null, DistributedSettings? distributed = null,
+    /// <summary>The digits job with 3 workers (or <paramref name="distributed"/>), as every failure test runs it.</summary>
+    internal static DistributedResult Run(Func<int, IWorkerFaults>? faults = null, DistributedSettings? distributed = null,
         Action<ActorSystem, IActorRef[]>? onStarted = null, ITrainingObserver? observer = null)
     {
         var data = TrainingFixtures.Digits;

@@ -19,13 +19,12 @@ public class StarvedPoolTests
         using var release = new ManualResetEventSlim();
         var slowOnce = new SlowOnce(task: 3, TimeSpan.FromMilliseconds(800));
         var steady = new TestFaults { Delay = TimeSpan.FromMilliseconds(10) };
-        var data = TrainingFixtures.Digits;
         DistributedResult result;
         try
         {
-            result = LocalTraining.Run(TrainingFixtures.DigitsModel(), data.Train, data.Validation, TrainingFixtures.Settings(),
-                new DistributedSettings { Workers = 3, TaskTimeout = TimeSpan.FromMilliseconds(100) },
-                observer: new ReleaseAfter(batches: 4, release), faults: i => i == 2 ? slowOnce : steady,
+            result = FailureTests.Run(faults: i => i == 2 ? slowOnce : steady,
+                distributed: new DistributedSettings { Workers = 3, TaskTimeout = TimeSpan.FromMilliseconds(100) },
+                observer: new ReleaseAfter(batches: 4, release),
                 onStarted: (_, _) =>
                 {
                     ThreadPool.GetMinThreads(out int threads, out _);

@@ -39,6 +39,9 @@ public sealed record TrainingRequest(
 /// </summary>
 public sealed class TrainingOptions
 {
+    /// <summary>--task-timeout's limit in seconds (~32 years: "never" in practice); a TimeSpan cannot hold 10^12.</summary>
+    private const double MaxTaskTimeout = 1e9;
+
     public Option<string> Data { get; } = CommonOptions.Data();
     public Option<string> Hidden { get; } = CommonOptions.Hidden();
     public ModelTrainingOptions Model { get; } = new();
@@ -47,9 +50,6 @@ public sealed class TrainingOptions
     public Option<int> BackupWorkers { get; } = CommonOptions.BackupWorkers();
     public Option<int> SyncEvery { get; } = CommonOptions.SyncEvery();
     public Option<double?> TaskTimeout { get; } = CommonOptions.TaskTimeout();
-
-    /// <summary>Seconds (~32 years: "never" in practice); a TimeSpan cannot hold 10^12.</summary>
-    private const double MaxTaskTimeout = 1e9;
     public Option<string?> Faults { get; } = CommonOptions.Faults();
     public Option<string[]> Fault { get; } = CommonOptions.Fault();
     public Option<string?> CheckpointDir { get; } = CommonOptions.CheckpointDir();
